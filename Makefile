@@ -1,0 +1,57 @@
+# peerrelay: a plain Makefile. `make`, `make check`, `make demo`, `make install`.
+PREFIX ?=	/usr/local
+BINDIR ?=	$(PREFIX)/bin
+MANDIR ?=	$(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?=		cc
+CFLAGS ?=	-O2 -g
+WARNINGS =	-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2
+BSD_CFLAGS !=	pkg-config --cflags libbsd-overlay 2>/dev/null || echo -DLIBBSD_OVERLAY -isystem /usr/include/bsd
+BSD_LIBS !=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
+ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+
+SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
+		src/addr.c src/ids.c src/log.c src/num.c src/outq.c \
+		src/peer.c src/policy.c src/proto.c src/record.c src/spawn.c
+OBJS =		$(SRCS:.c=.o)
+HDRS =		$(wildcard cmd/*.h src/*.h)
+
+# Debian packages the build, the tests and the demo need.
+PACKAGES =	gcc make pkg-config libbsd-dev bats bats-support bats-assert \
+		mandoc socat python3 util-linux
+
+all: peerrelay
+
+peerrelay: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(BSD_LIBS)
+
+%.o: %.c $(HDRS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+deps:
+	@sh test/deps.sh $(PACKAGES)
+
+check: deps
+	@$(MAKE) -s peerrelay
+	@sh test/run.sh
+
+demo: deps
+	@$(MAKE) -s peerrelay
+	@sh test/demo.sh
+
+lint-man:
+	mandoc -Tlint -W warning man/peerrelay.1
+
+install: peerrelay
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 peerrelay $(DESTDIR)$(BINDIR)/peerrelay
+	install -m 0644 man/peerrelay.1 $(DESTDIR)$(MANDIR)/man1/peerrelay.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/peerrelay $(DESTDIR)$(MANDIR)/man1/peerrelay.1
+
+clean:
+	rm -f peerrelay $(OBJS)
+
+.PHONY: all deps check demo lint-man install uninstall clean

@@ -1,0 +1,997 @@
+/*
+ * peerrelay listen: options, then one poll(2) loop that accepts connections,
+ * checks each peer once, and serves its datagrams in order: printing them
+ * (print mode) or running COMMAND for each (exec mode).
+ */
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/addr.h"
+#include "../src/ids.h"
+#include "../src/log.h"
+#include "../src/num.h"
+#include "../src/outq.h"
+#include "../src/peer.h"
+#include "../src/policy.h"
+#include "../src/proto.h"
+#include "../src/record.h"
+#include "../src/spawn.h"
+#include "cmd.h"
+
+#define DEFAULT_MAX_SIZE	(64 * 1024)
+#define LIMIT_MAX_SIZE		(16 * 1024 * 1024)
+#define DEFAULT_MAX_CONNS	64
+#define LIMIT_MAX_CONNS		1024
+#define DEFAULT_IDLE		60
+#define LIMIT_SECONDS		86400
+/* Grace between TERM and KILL for a command past --timeout. */
+#define KILL_GRACE_MS		2000
+/* Stop reading a connection while this much is waiting to go back to it. */
+#define OUTQ_HIGH		(256 * 1024)
+/* Datagrams taken from one connection per round, so others get their turn. */
+#define BATCH			64
+#define MAX_KEEP_ENV		64
+#define SAFE_PATH	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct listen_opts {
+	struct addr		 addr;
+	struct policy		 policy;
+	enum record_format	 format;
+	size_t			 max_size;
+	unsigned int		 max_conns;
+	unsigned int		 timeout;
+	unsigned int		 idle_timeout;
+	int			 once;
+	int			 verbosity;
+	mode_t			 mode;
+	uid_t			 owner_uid;
+	gid_t			 owner_gid;
+	char			*keep_env[MAX_KEEP_ENV];
+	size_t			 nkeep;
+	char			**command;	/* NULL: print mode */
+};
+
+struct conn {
+	int		 fd;		/* -1: free slot */
+	struct peer	 peer;
+	struct outq	 q;
+	char		**env;
+	struct job	 job;
+	int		 eof;		/* client sent end of stream */
+	int		 gone;		/* client vanished: drop replies */
+	int		 requests;
+	int		 last_status;
+	long long	 active_ms;	/* last sign of life */
+};
+
+struct server {
+	struct listen_opts	*o;
+	struct spawner		 sp;
+	int			 lfd;
+	int			 sfd;
+	struct conn		*conns;
+	unsigned int		 nconns;
+	char			*buf;
+	struct pollfd		*pfd;
+	struct conn		**pconn;	/* which connection each pfd is for */
+	int			 stopping;
+	int			 served;	/* --once: a connection was taken */
+	int			 last_status;
+	int			 stdout_dirty;
+};
+
+static const char listen_usage[] =
+"usage: peerrelay listen [OPTIONS] ADDRESS [-- COMMAND [ARG...]]\n"
+"\n"
+"Bind a SOCK_SEQPACKET Unix socket (ADDRESS: @name abstract, else a path),\n"
+"check each peer's credentials, and for every datagram of an allowed peer\n"
+"print a record (no COMMAND) or run COMMAND with the datagram as stdin.\n"
+"\n"
+"  -u, --allow-user USER|UID     allow this user (repeatable)\n"
+"  -g, --allow-group GROUP|GID   allow this primary or supplementary group\n"
+"      --allow-any               allow every peer\n"
+"                                (default: only the listener's own uid)\n"
+"  -f, --format text|json|raw    print mode record format (text)\n"
+"  -s, --max-size BYTES          largest datagram, K/M suffix (64K, up to 16M)\n"
+"  -c, --max-conns N             connections served at once (64, up to 1024)\n"
+"  -T, --timeout SECONDS         end COMMAND after this long (0: never)\n"
+"  -i, --idle-timeout SECONDS    drop a silent connection (60; 0: never)\n"
+"      --once                    serve one allowed connection, then exit\n"
+"  -m, --mode OCTAL              socket file permissions (paths only)\n"
+"  -o, --owner USER[:GROUP]      socket file owner (paths only)\n"
+"  -e, --keep-env NAME           pass variable NAME to COMMAND (repeatable)\n"
+"  -q, --quiet                   log only denials and errors\n"
+"  -v, --verbose                 log more\n"
+"  -h, --help                    show this help\n"
+"\n"
+"See peerrelay(1) for the record formats, the protocol and exit statuses.\n";
+
+void
+listen_help(FILE *fp)
+{
+	fputs(listen_usage, fp);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+parse_options(int argc, char **argv, struct listen_opts *o)
+{
+	enum { OPT_ALLOW_ANY = 256, OPT_ONCE };
+	static const struct option longopts[] = {
+		{ "allow-user",		required_argument, NULL, 'u' },
+		{ "allow-group",	required_argument, NULL, 'g' },
+		{ "allow-any",		no_argument,	   NULL, OPT_ALLOW_ANY },
+		{ "format",		required_argument, NULL, 'f' },
+		{ "max-size",		required_argument, NULL, 's' },
+		{ "max-conns",		required_argument, NULL, 'c' },
+		{ "timeout",		required_argument, NULL, 'T' },
+		{ "idle-timeout",	required_argument, NULL, 'i' },
+		{ "once",		no_argument,	   NULL, OPT_ONCE },
+		{ "mode",		required_argument, NULL, 'm' },
+		{ "owner",		required_argument, NULL, 'o' },
+		{ "keep-env",		required_argument, NULL, 'e' },
+		{ "quiet",		no_argument,	   NULL, 'q' },
+		{ "verbose",		no_argument,	   NULL, 'v' },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ NULL,			0,		   NULL, 0 }
+	};
+	const char	*errstr = NULL;
+	int		 ch, have_owner = 0;
+
+	policy_init(&o->policy, geteuid());
+	o->format = RECORD_TEXT;
+	o->max_size = DEFAULT_MAX_SIZE;
+	o->max_conns = DEFAULT_MAX_CONNS;
+	o->idle_timeout = DEFAULT_IDLE;
+	o->verbosity = LOG_NORMAL;
+	o->mode = (mode_t)-1;
+	o->owner_uid = (uid_t)-1;
+	o->owner_gid = (gid_t)-1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+u:g:f:s:c:T:i:m:o:e:qvh",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			if (policy_add_user(&o->policy, optarg, &errstr) == -1)
+				errx(EX_USAGE, "--allow-user %s: %s", optarg,
+				    errstr);
+			break;
+		case 'g':
+			if (policy_add_group(&o->policy, optarg, &errstr) == -1)
+				errx(EX_USAGE, "--allow-group %s: %s", optarg,
+				    errstr);
+			break;
+		case OPT_ALLOW_ANY:
+			o->policy.any = 1;
+			break;
+		case 'f':
+			if (record_format_parse(optarg, &o->format) == -1)
+				errx(EX_USAGE, "--format %s: not text, json "
+				    "or raw", optarg);
+			break;
+		case 's':
+			if (num_size(optarg, 1, LIMIT_MAX_SIZE, &o->max_size,
+			    &errstr) == -1)
+				errx(EX_USAGE, "--max-size %s: %s (1 to %d)",
+				    optarg, errstr, LIMIT_MAX_SIZE);
+			break;
+		case 'c':
+			if (num_uint(optarg, 1, LIMIT_MAX_CONNS, &o->max_conns,
+			    &errstr) == -1)
+				errx(EX_USAGE, "--max-conns %s: %s (1 to %d)",
+				    optarg, errstr, LIMIT_MAX_CONNS);
+			break;
+		case 'T':
+			if (num_uint(optarg, 0, LIMIT_SECONDS, &o->timeout,
+			    &errstr) == -1)
+				errx(EX_USAGE, "--timeout %s: %s (0 to %d)",
+				    optarg, errstr, LIMIT_SECONDS);
+			break;
+		case 'i':
+			if (num_uint(optarg, 0, LIMIT_SECONDS,
+			    &o->idle_timeout, &errstr) == -1)
+				errx(EX_USAGE, "--idle-timeout %s: %s (0 to %d)",
+				    optarg, errstr, LIMIT_SECONDS);
+			break;
+		case OPT_ONCE:
+			o->once = 1;
+			break;
+		case 'm':
+			if (num_mode(optarg, &o->mode, &errstr) == -1)
+				errx(EX_USAGE, "--mode %s: %s", optarg, errstr);
+			break;
+		case 'o':
+			if (ids_owner(optarg, &o->owner_uid, &o->owner_gid,
+			    &errstr) == -1)
+				errx(EX_USAGE, "--owner %s: %s", optarg, errstr);
+			have_owner = 1;
+			break;
+		case 'e':
+			if (o->nkeep == MAX_KEEP_ENV)
+				errx(EX_USAGE, "--keep-env %s: more than %d",
+				    optarg, MAX_KEEP_ENV);
+			if (*optarg == '\0' || strchr(optarg, '=') != NULL)
+				errx(EX_USAGE, "--keep-env %s: not a variable "
+				    "name", optarg);
+			o->keep_env[o->nkeep++] = optarg;
+			break;
+		case 'q':
+			o->verbosity = LOG_ALWAYS;
+			break;
+		case 'v':
+			o->verbosity = LOG_VERBOSE;
+			break;
+		case 'h':
+			listen_help(stdout);
+			exit(0);
+		default:
+			fputs(listen_usage, stderr);
+			exit(EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		errx(EX_USAGE, "listen: missing ADDRESS (see peerrelay help "
+		    "listen)");
+	if (addr_parse(argv[0], &o->addr, &errstr) == -1)
+		errx(EX_USAGE, "address '%s': %s", argv[0], errstr);
+	argc--;
+	argv++;
+	if (argc > 0) {
+		/* Strict, so a misplaced option is not taken for a command. */
+		if (strcmp(argv[0], "--") != 0)
+			errx(EX_USAGE, "listen: unexpected '%s' after ADDRESS "
+			    "(put -- before a COMMAND)", argv[0]);
+		argc--;
+		argv++;
+		if (argc == 0)
+			errx(EX_USAGE, "listen: missing COMMAND after --");
+		o->command = argv;
+	}
+	if (o->addr.abstract && (o->mode != (mode_t)-1 || have_owner))
+		errx(EX_USAGE, "--mode and --owner need a filesystem socket, "
+		    "not %s", o->addr.text);
+	if (o->nkeep > 0 && o->command == NULL)
+		errx(EX_USAGE, "--keep-env needs a COMMAND");
+}
+
+/* PATH, PROTO and the --keep-env variables, captured once at start-up. */
+static void
+setup_command(struct server *s)
+{
+	struct listen_opts	*o = s->o;
+	char			 path[PATH_MAX], **env, *v;
+	size_t			 i, n = 0;
+
+	if (spawn_resolve(o->command[0], path, sizeof(path)) == -1)
+		errx(EX_USAGE, "%s: not found or not executable",
+		    o->command[0]);
+	if ((env = calloc(o->nkeep + 3, sizeof(*env))) == NULL)
+		err(EX_SOFTWARE, "calloc");
+	env[n++] = SAFE_PATH;
+	env[n++] = "PROTO=UNIX";
+	for (i = 0; i < o->nkeep; i++) {
+		if ((v = getenv(o->keep_env[i])) == NULL)
+			continue;
+		if (asprintf(&env[n], "%s=%s", o->keep_env[i], v) == -1)
+			err(EX_SOFTWARE, "asprintf");
+		n++;
+	}
+	if ((v = strdup(path)) == NULL)
+		err(EX_SOFTWARE, "strdup");
+	if (spawn_init(&s->sp, v, o->command, env, n) == -1)
+		err(EX_SOFTWARE, "posix_spawnattr");
+	/* Orphans a command leaves behind become ours to reap, never zombies. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		err(EX_SOFTWARE, "prctl PR_SET_CHILD_SUBREAPER");
+}
+
+static int
+signals_fd(void)
+{
+	sigset_t	 set;
+	int		 fd;
+
+	/* Replies use MSG_NOSIGNAL; a dead stdout reader must not kill us either. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd;
+}
+
+static void
+stop_listening(struct server *s)
+{
+	if (s->lfd == -1)
+		return;
+	if (addr_unlink_if_ours(&s->o->addr) == -1)
+		log_line(LOG_ALWAYS, "%s: cannot remove: %s", s->o->addr.text,
+		    strerror(errno));
+	close(s->lfd);
+	s->lfd = -1;
+}
+
+static void
+conn_close(struct server *s, struct conn *c, const char *why)
+{
+	log_peer(LOG_VERBOSE, "close", &c->peer, "requests=%d reason=%s",
+	    c->requests, why);
+	if (s->o->once)
+		s->last_status = c->last_status;
+	close(c->fd);
+	c->fd = -1;
+	peer_free(&c->peer);
+	outq_free(&c->q);
+	free(c->env);
+	c->env = NULL;
+	s->nconns--;
+}
+
+/* Queue a refusal "r<status> <reason>" for the client. */
+static void
+refuse(struct conn *c, int status, const char *reason)
+{
+	char	 msg[256];
+	int	 n;
+
+	n = snprintf(msg, sizeof(msg), "%d %s", status, reason);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = snprintf(msg, sizeof(msg), "%d refused", status);
+	if (outq_put(&c->q, PROTO_REFUSED, msg, (size_t)n) == -1)
+		c->gone = 1;
+	c->last_status = status;
+}
+
+/* Tell a denied peer why, take nothing more from it, and close. */
+static void
+deny(int fd, const struct peer *p)
+{
+	char	 msg[128], junk[1];
+	int	 n, i;
+
+	log_peer(LOG_ALWAYS, "deny", p, "group=%s", p->group);
+	n = snprintf(msg, sizeof(msg), "%c%d not allowed (uid %lu)",
+	    PROTO_REFUSED, EX_NOPERM, (unsigned long)p->uid);
+	(void)send(fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/*
+	 * Closing with unread datagrams makes the peer's next read fail with
+	 * ECONNRESET before it sees the refusal: discard what is queued.
+	 */
+	for (i = 0; i < 1024; i++)
+		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) <= 0)
+			break;
+	close(fd);
+}
+
+static void
+accept_conns(struct server *s)
+{
+	struct peer	 p;
+	struct conn	*c;
+	unsigned int	 i;
+	int		 fd;
+
+	while (s->lfd != -1 && s->nconns < s->o->max_conns) {
+		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN)
+				log_line(LOG_ALWAYS, "accept: %s",
+				    strerror(errno));
+			return;
+		}
+		if (peer_read(fd, &p) == -1) {
+			log_line(LOG_ALWAYS, "peer credentials: %s",
+			    strerror(errno));
+			close(fd);
+			continue;
+		}
+		peer_names(&p);
+		if (!policy_allows(&s->o->policy, &p)) {
+			deny(fd, &p);
+			peer_free(&p);
+			continue;
+		}
+		for (i = 0; s->conns[i].fd != -1; i++)
+			;
+		c = &s->conns[i];
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		c->peer = p;
+		if (p.groups == p.inline_groups)
+			c->peer.groups = c->peer.inline_groups;
+		c->job.out = c->job.err = -1;
+		c->active_ms = now_ms();
+		if (s->o->command != NULL &&
+		    (c->env = spawn_env(&s->sp, &c->peer)) == NULL) {
+			log_line(LOG_ALWAYS, "environment: %s", strerror(errno));
+			refuse(c, EX_SOFTWARE, "internal error");
+			c->eof = 1;
+		}
+		s->nconns++;
+		log_peer(LOG_NORMAL, "allow", &c->peer, "group=%s",
+		    c->peer.group);
+		if (s->o->once) {
+			s->served = 1;
+			stop_listening(s);
+		}
+	}
+}
+
+/*
+ * Take one datagram. Returns its length, 0 at end of stream, -1 when
+ * nothing is waiting. Descriptors passed along (SCM_RIGHTS) are closed at
+ * once and make the request invalid (-2).
+ */
+static ssize_t
+take_datagram(struct server *s, struct conn *c)
+{
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int) * 64)];
+	} cm;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*h;
+	ssize_t		 n;
+	size_t		 i, nfd;
+	int		 fd, passed = 0;
+
+	iov.iov_base = s->buf;
+	iov.iov_len = s->o->max_size;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return -1;
+		/* ECONNRESET and the like: the client is gone. */
+		c->gone = 1;
+		return 0;
+	}
+	for (h = CMSG_FIRSTHDR(&msg); h != NULL; h = CMSG_NXTHDR(&msg, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+		passed = 1;
+	}
+	if (passed || (msg.msg_flags & MSG_CTRUNC))
+		return -2;
+	c->active_ms = now_ms();
+	return n;
+}
+
+/* Refuse what cannot be a request; 1 when the datagram was refused. */
+static int
+check_datagram(struct server *s, struct conn *c, ssize_t n)
+{
+	char	 why[96];
+
+	if (n == -2) {
+		log_peer(LOG_NORMAL, "refused", &c->peer,
+		    "reason=passed file descriptors");
+		refuse(c, EX_DATAERR, "file descriptors are not accepted");
+		return 1;
+	}
+	if ((size_t)n > s->o->max_size) {
+		snprintf(why, sizeof(why), "too large (%zd bytes, --max-size "
+		    "%zu)", n, s->o->max_size);
+		log_peer(LOG_NORMAL, "refused", &c->peer, "reason=%s", why);
+		refuse(c, EX_DATAERR, why);
+		return 1;
+	}
+	return 0;
+}
+
+/* Print mode: write records for what is waiting, acknowledge them later. */
+static void
+print_requests(struct server *s, struct conn *c)
+{
+	ssize_t	 n;
+	int	 i;
+
+	for (i = 0; i < BATCH && outq_bytes(&c->q) < OUTQ_HIGH; i++) {
+		if ((n = take_datagram(s, c)) == -1) {
+			if (s->stopping)
+				c->eof = 1;
+			return;
+		}
+		if (n == 0) {
+			c->eof = 1;
+			return;
+		}
+		c->requests++;
+		if (check_datagram(s, c, n))
+			continue;
+		if (record_write(stdout, s->o->format, &c->peer, s->buf,
+		    (size_t)n) == -1) {
+			log_line(LOG_ALWAYS, "stdout: %s", strerror(errno));
+			exit(EX_SOFTWARE);
+		}
+		s->stdout_dirty = 1;
+		log_peer(LOG_VERBOSE, "record", &c->peer, "size=%zd", n);
+		if (outq_put(&c->q, PROTO_ACK, NULL, 0) == -1)
+			c->gone = 1;
+		c->last_status = 0;
+	}
+}
+
+/* Exec mode: start COMMAND for the next datagram, if one is waiting. */
+static void
+exec_request(struct server *s, struct conn *c)
+{
+	ssize_t	 n;
+
+	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
+		if ((n = take_datagram(s, c)) == -1) {
+			if (s->stopping)
+				c->eof = 1;
+			return;
+		}
+		if (n == 0) {
+			c->eof = 1;
+			return;
+		}
+		c->requests++;
+		if (check_datagram(s, c, n))
+			continue;
+		if (spawn_job(&s->sp, c->env, s->buf, (size_t)n, &c->job) == -1) {
+			log_peer(LOG_ALWAYS, "error", &c->peer,
+			    "reason=cannot run %s: %s", s->sp.path,
+			    strerror(errno));
+			refuse(c, EX_SOFTWARE, "cannot run the command");
+			continue;
+		}
+		c->job.start_ms = now_ms();
+		if (s->o->timeout > 0)
+			c->job.term_ms = c->job.start_ms +
+			    (long long)s->o->timeout * 1000;
+	}
+}
+
+/*
+ * Relay what the command wrote on one of its pipes, until the pipe is empty
+ * or (unless draining after exit) the client has enough queued.
+ */
+static void
+relay_output(struct conn *c, int *fd, int type, char *buf, int drain)
+{
+	ssize_t	 n;
+
+	for (;;) {
+		n = read(*fd, buf, PROTO_MAX_REPLY - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(*fd);
+			*fd = -1;
+			return;
+		}
+		if (!c->gone && outq_put(&c->q, type, buf, (size_t)n) == -1)
+			c->gone = 1;
+		if (!drain && outq_bytes(&c->q) >= OUTQ_HIGH)
+			return;
+	}
+}
+
+/* The command has been reaped: relay the rest of its output, then its end. */
+static void
+finish_job(struct server *s, struct conn *c)
+{
+	struct job	*j = &c->job;
+	char		 msg[16];
+	char		 status[32];
+	int		 n, st;
+
+	/* What the command itself wrote is in the pipes by now. */
+	if (j->out != -1)
+		relay_output(c, &j->out, PROTO_STDOUT, s->buf, 1);
+	if (j->err != -1)
+		relay_output(c, &j->err, PROTO_STDERR, s->buf, 1);
+	spawn_close(j);
+	if (j->timed_out) {
+		/* Whatever it left behind in its group goes too. */
+		spawn_signal(j, SIGKILL);
+		n = snprintf(msg, sizeof(msg), "%c", PROTO_TIMEOUT);
+		snprintf(status, sizeof(status), "timeout");
+		st = EX_TEMPFAIL;
+	} else if (WIFSIGNALED(j->wstatus)) {
+		n = proto_format_status(msg, sizeof(msg), PROTO_SIGNAL,
+		    WTERMSIG(j->wstatus));
+		snprintf(status, sizeof(status), "signal %d",
+		    WTERMSIG(j->wstatus));
+		st = 128 + WTERMSIG(j->wstatus);
+	} else {
+		n = proto_format_status(msg, sizeof(msg), PROTO_EXIT,
+		    WEXITSTATUS(j->wstatus));
+		snprintf(status, sizeof(status), "exit %d",
+		    WEXITSTATUS(j->wstatus));
+		st = WEXITSTATUS(j->wstatus);
+	}
+	if (!c->gone && outq_put(&c->q, msg[0], msg + 1, (size_t)n - 1) == -1)
+		c->gone = 1;
+	c->last_status = st;
+	log_peer(LOG_NORMAL, "run", &c->peer, "status=%s duration=%.3fs",
+	    status, (double)(now_ms() - j->start_ms) / 1000.0);
+	memset(j, 0, sizeof(*j));
+	j->out = j->err = -1;
+	c->active_ms = now_ms();
+}
+
+static void
+reap(struct server *s)
+{
+	unsigned int	 i;
+	pid_t		 pid;
+	int		 ws;
+
+	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0) {
+		for (i = 0; i < s->o->max_conns; i++) {
+			if (s->conns[i].fd != -1 && s->conns[i].job.pid == pid) {
+				s->conns[i].job.reaped = 1;
+				s->conns[i].job.wstatus = ws;
+				finish_job(s, &s->conns[i]);
+				break;
+			}
+		}
+	}
+}
+
+static void
+terminate_all(struct server *s, int sig)
+{
+	unsigned int	 i;
+
+	for (i = 0; i < s->o->max_conns; i++)
+		if (s->conns[i].fd != -1)
+			spawn_signal(&s->conns[i].job, sig);
+}
+
+static void
+handle_signals(struct server *s)
+{
+	struct signalfd_siginfo	 si;
+
+	while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(s);
+			break;
+		case SIGHUP:
+			log_line(LOG_NORMAL, "SIGHUP ignored");
+			break;
+		default:
+			if (s->stopping) {
+				log_line(LOG_ALWAYS, "second %s: exiting now",
+				    strsignal((int)si.ssi_signo));
+				terminate_all(s, SIGTERM);
+				stop_listening(s);
+				exit(0);
+			}
+			log_line(LOG_NORMAL, "%s: finishing %u connection(s)",
+			    strsignal((int)si.ssi_signo), s->nconns);
+			s->stopping = 1;
+			stop_listening(s);
+			break;
+		}
+	}
+}
+
+/* Timeouts of commands and of silent connections; the next deadline. */
+static long long
+check_timers(struct server *s, long long now)
+{
+	struct conn	*c;
+	long long	 next = -1, t;
+	unsigned int	 i;
+
+#define SOONER(x) do { if (next == -1 || (x) < next) next = (x); } while (0)
+	for (i = 0; i < s->o->max_conns; i++) {
+		c = &s->conns[i];
+		if (c->fd == -1)
+			continue;
+		if (c->job.pid != 0) {
+			if (c->job.term_ms != 0 && !c->job.termed) {
+				if (now >= c->job.term_ms) {
+					c->job.timed_out = c->job.termed = 1;
+					spawn_signal(&c->job, SIGTERM);
+					c->job.kill_ms = now + KILL_GRACE_MS;
+				} else
+					SOONER(c->job.term_ms);
+			}
+			if (c->job.termed && c->job.kill_ms != 0) {
+				if (now >= c->job.kill_ms) {
+					spawn_signal(&c->job, SIGKILL);
+					c->job.kill_ms = 0;
+				} else
+					SOONER(c->job.kill_ms);
+			}
+			continue;
+		}
+		if (s->o->idle_timeout == 0)
+			continue;
+		t = c->active_ms + (long long)s->o->idle_timeout * 1000;
+		if (now >= t) {
+			log_peer(LOG_NORMAL, "idle", &c->peer,
+			    "reason=silent for %us", s->o->idle_timeout);
+			c->gone = c->eof = 1;
+		} else
+			SOONER(t);
+	}
+#undef SOONER
+	return next;
+}
+
+/* Build the poll set; each connection's entries point back at it. */
+static nfds_t
+poll_set(struct server *s)
+{
+	struct conn	*c;
+	nfds_t		 n = 0;
+	unsigned int	 i;
+	short		 ev;
+
+#define ADD(f, e, who) do {						\
+	s->pfd[n].fd = (f);						\
+	s->pfd[n].events = (e);						\
+	s->pfd[n].revents = 0;						\
+	s->pconn[n++] = (who);						\
+} while (0)
+	ADD(s->sfd, POLLIN, NULL);
+	if (s->lfd != -1 && s->nconns < s->o->max_conns)
+		ADD(s->lfd, POLLIN, NULL);
+	for (i = 0; i < s->o->max_conns; i++) {
+		c = &s->conns[i];
+		if (c->fd == -1)
+			continue;
+		ev = 0;
+		if (!c->eof && c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH)
+			ev |= POLLIN;
+		if (outq_bytes(&c->q) > 0 && !c->gone)
+			ev |= POLLOUT;
+		/* Not even listed when nothing is wanted: POLLHUP would spin. */
+		if (ev != 0)
+			ADD(c->fd, ev, c);
+		if (outq_bytes(&c->q) < OUTQ_HIGH || c->gone) {
+			if (c->job.out != -1)
+				ADD(c->job.out, POLLIN, c);
+			if (c->job.err != -1)
+				ADD(c->job.err, POLLIN, c);
+		}
+	}
+#undef ADD
+	return n;
+}
+
+/* Send what is queued; records are flushed to stdout before any ack. */
+static void
+flush_replies(struct server *s)
+{
+	struct conn	*c;
+	unsigned int	 i;
+
+	if (s->stdout_dirty) {
+		if (fflush(stdout) == EOF) {
+			log_line(LOG_ALWAYS, "stdout: %s", strerror(errno));
+			exit(EX_SOFTWARE);
+		}
+		s->stdout_dirty = 0;
+	}
+	for (i = 0; i < s->o->max_conns; i++) {
+		c = &s->conns[i];
+		if (c->fd == -1 || outq_bytes(&c->q) == 0)
+			continue;
+		if (c->gone) {
+			outq_clear(&c->q);
+			continue;
+		}
+		switch (outq_send(&c->q, c->fd)) {
+		case 0:
+			c->active_ms = now_ms();
+			break;
+		case 1:
+			break;
+		default:
+			/* The client went away: its requests still run. */
+			c->gone = 1;
+			outq_clear(&c->q);
+			break;
+		}
+	}
+}
+
+static void
+close_finished(struct server *s)
+{
+	struct conn	*c;
+	unsigned int	 i;
+
+	for (i = 0; i < s->o->max_conns; i++) {
+		c = &s->conns[i];
+		if (c->fd == -1 || c->job.pid != 0)
+			continue;
+		if (c->gone && c->eof)
+			conn_close(s, c, "gone");
+		else if (c->eof && outq_bytes(&c->q) == 0)
+			conn_close(s, c, "end of stream");
+	}
+}
+
+/* Read now? While stopping, an idle connection is read until it is empty. */
+static int
+wants_read(const struct server *s, const struct conn *c,
+    const struct pollfd *p)
+{
+	if (c->eof || c->job.pid != 0)
+		return 0;
+	if (s->stopping)
+		return 1;
+	return (p->events & POLLIN) &&
+	    (p->revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+static void
+serve(struct server *s)
+{
+	struct conn	*c;
+	long long	 next, now;
+	nfds_t		 n, k;
+	int		 timeout;
+
+	for (;;) {
+		now = now_ms();
+		next = check_timers(s, now);
+		close_finished(s);
+		if (s->nconns == 0 && (s->stopping || (s->o->once && s->served)))
+			return;
+		n = poll_set(s);
+		timeout = next == -1 ? -1 : (int)(next - now);
+		if (s->stopping)
+			timeout = timeout == -1 || timeout > 100 ? 100 : timeout;
+		if (poll(s->pfd, n, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EX_SOFTWARE, "poll");
+		}
+		if (s->pfd[0].revents)
+			handle_signals(s);
+		for (k = 1; k < n; k++) {
+			c = s->pconn[k];
+			if (c == NULL) {
+				if (s->pfd[k].revents && s->lfd != -1)
+					accept_conns(s);
+				continue;
+			}
+			if (c->fd == -1 || s->pfd[k].revents == 0)
+				continue;
+			if (s->pfd[k].fd == c->job.out)
+				relay_output(c, &c->job.out, PROTO_STDOUT,
+				    s->buf, 0);
+			else if (s->pfd[k].fd == c->job.err)
+				relay_output(c, &c->job.err, PROTO_STDERR,
+				    s->buf, 0);
+		}
+		/* Requests: those poll saw, and while stopping, any left. */
+		for (k = 1; k < n; k++) {
+			c = s->pconn[k];
+			if (c == NULL || c->fd == -1 || s->pfd[k].fd != c->fd)
+				continue;
+			if (!wants_read(s, c, &s->pfd[k]))
+				continue;
+			if (s->o->command == NULL)
+				print_requests(s, c);
+			else
+				exec_request(s, c);
+		}
+		flush_replies(s);
+	}
+}
+
+static void
+serve_init(struct server *s, struct listen_opts *o)
+{
+	unsigned int	 i;
+	size_t		 npfd;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	s->lfd = s->sfd = -1;
+	if ((s->conns = calloc(o->max_conns, sizeof(*s->conns))) == NULL)
+		err(EX_SOFTWARE, "calloc");
+	for (i = 0; i < o->max_conns; i++) {
+		s->conns[i].fd = -1;
+		s->conns[i].job.out = s->conns[i].job.err = -1;
+	}
+	/* Per connection: its socket and the command's two pipes. */
+	npfd = 2 + 3 * (size_t)o->max_conns;
+	s->pfd = calloc(npfd, sizeof(*s->pfd));
+	s->pconn = calloc(npfd, sizeof(*s->pconn));
+	/* Room for the largest request, and for one reply chunk. */
+	s->buf = malloc(o->max_size > PROTO_MAX_REPLY ? o->max_size :
+	    PROTO_MAX_REPLY);
+	if (s->pfd == NULL || s->pconn == NULL || s->buf == NULL)
+		err(EX_SOFTWARE, "malloc");
+}
+
+int
+cmd_listen(int argc, char **argv)
+{
+	struct listen_opts	 o;
+	struct server		 s;
+
+	/* Descriptors inherited from whoever started us are not ours to keep. */
+	closefrom(3);
+	memset(&o, 0, sizeof(o));
+	parse_options(argc, argv, &o);
+	log_set_verbosity(o.verbosity);
+	serve_init(&s, &o);
+	if (o.command != NULL)
+		setup_command(&s);
+	if ((s.sfd = signals_fd()) == -1)
+		err(EX_SOFTWARE, "signalfd");
+	s.lfd = addr_listen(&o.addr, o.mode, o.owner_uid, o.owner_gid,
+	    SOMAXCONN);
+	if (s.lfd == -1) {
+		if (errno == EADDRINUSE)
+			errx(EX_UNAVAILABLE, "%s: address in use by a running "
+			    "listener", o.addr.text);
+		if (errno == ENOTSOCK)
+			errx(EX_UNAVAILABLE, "%s: exists and is not a socket",
+			    o.addr.text);
+		err(EX_UNAVAILABLE, "%s", o.addr.text);
+	}
+	if (o.addr.abstract)
+		log_line(LOG_NORMAL, "warning: abstract socket %s: anyone in "
+		    "this network namespace may connect, or squat the name "
+		    "first (clients: use --expect-user)", o.addr.text);
+	log_line(LOG_NORMAL, "listening on %s (%s)", o.addr.text,
+	    o.command != NULL ? s.sp.path : "print mode");
+	serve(&s);
+	stop_listening(&s);
+	if (fflush(stdout) == EOF)
+		err(EX_SOFTWARE, "stdout");
+	return o.once ? s.last_status : 0;
+}

@@ -1,0 +1,75 @@
+/* peerrelay: dispatch to a subcommand. */
+#include <sys/auxv.h>
+
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cmd.h"
+
+static int	cmd_help(int, char **);
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+} commands[] = {
+	{ "listen",	cmd_listen },
+	{ "send",	cmd_send },
+	{ "help",	cmd_help },
+};
+
+static const char usage[] =
+"usage: peerrelay listen [OPTIONS] ADDRESS [-- COMMAND [ARG...]]\n"
+"       peerrelay send [OPTIONS] ADDRESS [MESSAGE]\n"
+"       peerrelay help [listen|send]\n"
+"       peerrelay --help | --version\n"
+"\n"
+"Relay requests over a SOCK_SEQPACKET Unix socket (@name: abstract\n"
+"namespace, else a path), with the kernel's word on who is asking.\n"
+"See peerrelay(1).\n";
+
+static int
+cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "listen") == 0)
+		listen_help(stdout);
+	else if (strcmp(argv[1], "send") == 0)
+		send_help(stdout);
+	else
+		errx(EX_USAGE, "help: unknown command '%s'", argv[1]);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t	 i;
+
+	/* Installed setuid or setgid, the environment is the caller's: refuse. */
+	if (getauxval(AT_SECURE) != 0)
+		errx(EX_NOPERM, "refusing to run setuid or setgid");
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("peerrelay %s\n", PEERRELAY_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	warnx("unknown command '%s'", argv[1]);
+	fputs(usage, stderr);
+	return EX_USAGE;
+}

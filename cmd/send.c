@@ -1,0 +1,640 @@
+/*
+ * peerrelay send: connect, check the listener when asked, send stdin (whole,
+ * per line or per NUL record) while relaying the replies, exit with the
+ * first failing request's status.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/addr.h"
+#include "../src/ids.h"
+#include "../src/num.h"
+#include "../src/peer.h"
+#include "../src/proto.h"
+#include "cmd.h"
+
+/* No listener takes a larger request (listen --max-size). */
+#define INPUT_MAX		(16 * 1024 * 1024)
+/* Unix datagram sockets refuse a datagram within this of SO_SNDBUF. */
+#define SNDBUF_SLACK		32
+/* In record mode, ask for this much send buffer: more requests in flight. */
+#define RECORD_SNDBUF		(1024 * 1024)
+#define READ_CHUNK		65536
+#define LIMIT_SECONDS		86400
+
+enum split { SPLIT_WHOLE, SPLIT_LINES, SPLIT_NULL };
+
+struct send_opts {
+	struct addr	 addr;
+	enum split	 split;
+	int		 no_wait;
+	unsigned int	 timeout;
+	const char	*expect_user;
+	uid_t		 expect_uid;
+	const char	*expect_group;
+	gid_t		 expect_gid;
+	const char	*message;
+};
+
+struct client {
+	const struct send_opts	*o;
+	int			 fd;
+	size_t			 limit;		/* largest datagram */
+	long long		 deadline;	/* 0: none */
+	/* input */
+	char			*in;
+	size_t			 start, scan, end, cap;
+	int			 in_eof;
+	int			 skipping;	/* inside an oversized record */
+	unsigned long		 recno, empty;
+	/* the record waiting to be sent */
+	const char		*rec;
+	size_t			 rec_len;
+	int			 have_rec;
+	int			 shut;		/* SHUT_WR done, or cannot send */
+	int			 send_failed;	/* the listener stopped taking */
+	/* replies */
+	unsigned long		 sent, answered;
+	int			 first_fail;
+	int			 refused;
+	int			 out_broken;
+	char			*rbuf;
+};
+
+static const char send_usage[] =
+"usage: peerrelay send [OPTIONS] ADDRESS [MESSAGE]\n"
+"\n"
+"Send standard input (or MESSAGE) to a peerrelay listener as one datagram,\n"
+"or one per line or NUL-separated record; copy the replies to stdout and\n"
+"stderr and exit with the first failing request's status.\n"
+"\n"
+"  -l, --lines                  one datagram per line (newline not sent)\n"
+"  -0, --null                   one datagram per NUL-terminated record\n"
+"      --expect-user USER|UID   refuse a listener not running as USER\n"
+"      --expect-group GROUP|GID refuse a listener not in GROUP\n"
+"  -n, --no-wait                exit once everything is handed over\n"
+"  -t, --timeout SECONDS        give up after SECONDS in all (exit 75)\n"
+"  -h, --help                   show this help\n"
+"\n"
+"Exit: the remote status, 128+N for signal N, 64 usage, 65 bad input,\n"
+"69 cannot connect or unanswered, 70 internal, 75 timed out, 77 refused.\n"
+"See peerrelay(1).\n";
+
+void
+send_help(FILE *fp)
+{
+	fputs(send_usage, fp);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+parse_options(int argc, char **argv, struct send_opts *o)
+{
+	enum { OPT_EXPECT_USER = 256, OPT_EXPECT_GROUP };
+	static const struct option longopts[] = {
+		{ "lines",		no_argument,	   NULL, 'l' },
+		{ "null",		no_argument,	   NULL, '0' },
+		{ "expect-user",	required_argument, NULL, OPT_EXPECT_USER },
+		{ "expect-group",	required_argument, NULL, OPT_EXPECT_GROUP },
+		{ "no-wait",		no_argument,	   NULL, 'n' },
+		{ "timeout",		required_argument, NULL, 't' },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ NULL,			0,		   NULL, 0 }
+	};
+	const char	*errstr = NULL;
+	gid_t		 unused;
+	int		 ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+l0nt:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+		case '0':
+			if (o->split != SPLIT_WHOLE)
+				errx(EX_USAGE, "--lines and --null exclude "
+				    "each other");
+			o->split = ch == 'l' ? SPLIT_LINES : SPLIT_NULL;
+			break;
+		case OPT_EXPECT_USER:
+			if (ids_user(optarg, &o->expect_uid, &unused,
+			    &errstr) == -1)
+				errx(EX_USAGE, "--expect-user %s: %s", optarg,
+				    errstr);
+			o->expect_user = optarg;
+			break;
+		case OPT_EXPECT_GROUP:
+			if (ids_group(optarg, &o->expect_gid, &errstr) == -1)
+				errx(EX_USAGE, "--expect-group %s: %s", optarg,
+				    errstr);
+			o->expect_group = optarg;
+			break;
+		case 'n':
+			o->no_wait = 1;
+			break;
+		case 't':
+			if (num_uint(optarg, 1, LIMIT_SECONDS, &o->timeout,
+			    &errstr) == -1)
+				errx(EX_USAGE, "--timeout %s: %s (1 to %d)",
+				    optarg, errstr, LIMIT_SECONDS);
+			break;
+		case 'h':
+			send_help(stdout);
+			exit(0);
+		default:
+			fputs(send_usage, stderr);
+			exit(EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		errx(EX_USAGE, "send: missing ADDRESS (see peerrelay help send)");
+	if (argc > 2)
+		errx(EX_USAGE, "send: unexpected '%s' after MESSAGE", argv[2]);
+	if (addr_parse(argv[0], &o->addr, &errstr) == -1)
+		errx(EX_USAGE, "address '%s': %s", argv[0], errstr);
+	if (argc == 2)
+		o->message = argv[1];
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Read all of stdin, refusing more than INPUT_MAX bytes. */
+static void
+read_whole(struct client *c)
+{
+	ssize_t	 n;
+	char	*p;
+
+	for (;;) {
+		if (c->end == c->cap) {
+			if (c->cap > INPUT_MAX)
+				errx(EX_DATAERR, "input is larger than %d "
+				    "bytes, nothing sent", INPUT_MAX);
+			c->cap = c->cap == 0 ? READ_CHUNK : c->cap * 2;
+			if ((p = realloc(c->in, c->cap)) == NULL)
+				err(EX_SOFTWARE, "realloc");
+			c->in = p;
+		}
+		n = read(STDIN_FILENO, c->in + c->end, c->cap - c->end);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			err(EX_DATAERR, "stdin");
+		if (n == 0)
+			break;
+		c->end += (size_t)n;
+	}
+	if (c->end > INPUT_MAX)
+		errx(EX_DATAERR, "input is larger than %d bytes, nothing sent",
+		    INPUT_MAX);
+}
+
+/*
+ * Ask for a send buffer that holds want bytes in one datagram (root may
+ * exceed net.core.wmem_max); return the largest datagram the socket takes.
+ */
+static size_t
+size_socket(int fd, size_t want)
+{
+	socklen_t	 len;
+	int		 v, cur;
+
+	len = sizeof(cur);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
+		err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
+	if ((size_t)cur < want + SNDBUF_SLACK) {
+		/* The kernel doubles what it is given. */
+		v = (int)((want + SNDBUF_SLACK) / 2 + 1);
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v,
+		    sizeof(v)) == -1)
+			(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v,
+			    sizeof(v));
+		len = sizeof(cur);
+		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
+			err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
+	}
+	return cur > SNDBUF_SLACK ? (size_t)cur - SNDBUF_SLACK : 0;
+}
+
+static void
+describe_user(uid_t uid, char *buf, size_t size)
+{
+	char	 name[64];
+
+	if (ids_user_name(uid, name, sizeof(name)) == 0)
+		snprintf(buf, size, "uid %lu (%s)", (unsigned long)uid, name);
+	else
+		snprintf(buf, size, "uid %lu", (unsigned long)uid);
+}
+
+/* The listener's own credentials, from our side of the connection. */
+static void
+check_listener(const struct send_opts *o, int fd)
+{
+	struct peer	 p;
+	char		 who[128];
+
+	if (o->expect_user == NULL && o->expect_group == NULL)
+		return;
+	if (peer_read(fd, &p) == -1)
+		err(EX_SOFTWARE, "listener credentials");
+	describe_user(p.uid, who, sizeof(who));
+	if (o->expect_user != NULL && p.uid != o->expect_uid)
+		errx(EX_NOPERM, "listener on %s runs as %s, expected %s; "
+		    "nothing sent", o->addr.text, who, o->expect_user);
+	if (o->expect_group != NULL && !peer_in_group(&p, o->expect_gid))
+		errx(EX_NOPERM, "listener on %s runs as %s, not in group %s; "
+		    "nothing sent", o->addr.text, who, o->expect_group);
+	peer_free(&p);
+}
+
+static int
+connect_listener(const struct send_opts *o)
+{
+	struct timeval	 tv;
+	int		 fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+		err(EX_SOFTWARE, "socket");
+	if (o->timeout > 0) {
+		/* A Unix connect waits on a full backlog for SO_SNDTIMEO. */
+		tv.tv_sec = o->timeout;
+		tv.tv_usec = 0;
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	while (addr_connect(&o->addr, fd) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EINPROGRESS)
+			errx(EX_TEMPFAIL, "connect %s: timed out after %us",
+			    o->addr.text, o->timeout);
+		err(EX_UNAVAILABLE, "connect %s", o->addr.text);
+	}
+	return fd;
+}
+
+static void
+fail(struct client *c, int status)
+{
+	if (c->first_fail == 0)
+		c->first_fail = status;
+}
+
+/* Act on one reply datagram. */
+static void
+handle_reply(struct client *c, const char *buf, size_t n)
+{
+	struct reply	 r;
+	unsigned long	 req;
+	int		 many = c->o->split != SPLIT_WHOLE;
+
+	if (proto_decode(buf, n, &r) == -1)
+		errx(EX_SOFTWARE, "protocol error: malformed reply of type "
+		    "'%c' (%zu bytes)", buf[0] >= 0x20 && buf[0] < 0x7f ?
+		    buf[0] : '?', n);
+	if (r.type == PROTO_STDOUT) {
+		if (!c->out_broken && write_all(STDOUT_FILENO, r.data,
+		    r.len) == -1) {
+			warn("stdout");
+			c->out_broken = 1;
+		}
+		return;
+	}
+	if (r.type == PROTO_STDERR) {
+		(void)write_all(STDERR_FILENO, r.data, r.len);
+		return;
+	}
+	if (!r.terminal)
+		return;
+	/* A denied connection is refused once, whatever was sent. */
+	if (r.type == PROTO_REFUSED && r.status == EX_NOPERM) {
+		c->refused = 1;
+		fail(c, r.status);
+		warnx("refused: %.*s", (int)r.len, r.data);
+		return;
+	}
+	if (c->answered == c->sent)
+		errx(EX_SOFTWARE, "protocol error: a reply to no request");
+	req = ++c->answered;
+	if (r.status == 0)
+		return;
+	fail(c, r.status);
+	if (r.type == PROTO_REFUSED && many)
+		warnx("request %lu refused: %.*s", req, (int)r.len, r.data);
+	else if (r.type == PROTO_REFUSED)
+		warnx("refused: %.*s", (int)r.len, r.data);
+	else if (r.type == PROTO_TIMEOUT && many)
+		warnx("request %lu: timed out", req);
+	else if (r.type == PROTO_TIMEOUT)
+		warnx("timed out (the listener's --timeout)");
+	else if (r.type == PROTO_SIGNAL && many)
+		warnx("request %lu: killed by signal %d", req, r.status - 128);
+	else if (r.type == PROTO_SIGNAL)
+		warnx("killed by signal %d", r.status - 128);
+	else if (many)
+		warnx("request %lu: exit status %d", req, r.status);
+}
+
+/* Take every reply waiting; -1 once the listener has closed. */
+static int
+read_replies(struct client *c)
+{
+	ssize_t	 n;
+
+	for (;;) {
+		n = recv(c->fd, c->rbuf, PROTO_MAX_REPLY + 1,
+		    MSG_DONTWAIT | MSG_TRUNC);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			/* A reset is reported once; queued replies follow. */
+			if (errno == ECONNRESET)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			warn("receive");
+			return -1;
+		}
+		if (n == 0)
+			return -1;
+		if (n > PROTO_MAX_REPLY)
+			errx(EX_SOFTWARE, "protocol error: reply of %zd bytes",
+			    n);
+		handle_reply(c, c->rbuf, (size_t)n);
+	}
+}
+
+/* Find the next record in the input buffer; 1 when one is ready. */
+static int
+next_record(struct client *c)
+{
+	char	 delim = c->o->split == SPLIT_LINES ? '\n' : '\0';
+	char	*p;
+	size_t	 len;
+
+	for (;;) {
+		p = memchr(c->in + c->scan, delim, c->end - c->scan);
+		if (p == NULL) {
+			c->scan = c->end;
+			len = c->end - c->start;
+			if (!c->skipping && len > c->limit) {
+				c->skipping = 1;
+				c->recno++;
+				warnx("record %lu: larger than the socket can "
+				    "carry (%zu bytes), not sent", c->recno,
+				    c->limit);
+				fail(c, EX_DATAERR);
+			}
+			if (c->skipping)
+				c->start = c->scan = c->end;
+			if (!c->in_eof || len == 0 || c->skipping)
+				return 0;
+			/* A last record without its terminator. */
+			p = c->in + c->end;
+		}
+		len = (size_t)(p - (c->in + c->start));
+		c->rec = c->in + c->start;
+		c->start = c->scan = (size_t)(p - c->in) + (p < c->in + c->end);
+		if (c->skipping) {
+			c->skipping = 0;
+			continue;
+		}
+		c->recno++;
+		if (len == 0) {
+			c->empty++;
+			continue;
+		}
+		c->rec_len = len;
+		c->have_rec = 1;
+		return 1;
+	}
+}
+
+/* Make room for more input; -1 at end of input. */
+static int
+read_input(struct client *c)
+{
+	ssize_t	 n;
+
+	if (c->start > 0) {
+		memmove(c->in, c->in + c->start, c->end - c->start);
+		c->end -= c->start;
+		c->scan -= c->start;
+		c->start = 0;
+	}
+	if (c->cap - c->end < READ_CHUNK) {
+		c->cap = c->end + READ_CHUNK;
+		if ((c->in = realloc(c->in, c->cap)) == NULL)
+			err(EX_SOFTWARE, "realloc");
+	}
+	n = read(STDIN_FILENO, c->in + c->end, c->cap - c->end);
+	if (n == -1 && errno == EINTR)
+		return 0;
+	if (n == -1)
+		err(EX_DATAERR, "stdin");
+	if (n == 0) {
+		c->in_eof = 1;
+		return -1;
+	}
+	c->end += (size_t)n;
+	return 0;
+}
+
+/* Send the pending record if the socket takes it; 0 when it must wait. */
+static int
+send_record(struct client *c)
+{
+	ssize_t	 n;
+
+	n = send(c->fd, c->rec, c->rec_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		if (errno == EMSGSIZE || errno == ENOBUFS || errno == ENOMEM) {
+			warnx("record %lu: %zu bytes: %s, not sent", c->recno,
+			    c->rec_len, strerror(errno));
+			fail(c, EX_DATAERR);
+			c->have_rec = 0;
+			return 1;
+		}
+		/* The listener closed: what it answered is still to be read. */
+		c->shut = c->send_failed = 1;
+		c->have_rec = 0;
+		return 1;
+	}
+	c->sent++;
+	c->have_rec = 0;
+	return 1;
+}
+
+static int
+finish(struct client *c, int timed_out)
+{
+	unsigned long	 missing = c->sent - c->answered;
+
+	if (c->empty > 0)
+		warnx("skipped %lu empty record%s", c->empty,
+		    c->empty == 1 ? "" : "s");
+	if (timed_out) {
+		warnx("timed out after %us (%lu of %lu requests unanswered)",
+		    c->o->timeout, missing, c->sent);
+		return EX_TEMPFAIL;
+	}
+	if (c->sent == 0 && c->first_fail == 0 && !c->refused) {
+		warnx("no records in the input, nothing sent");
+		return EX_DATAERR;
+	}
+	if (c->refused)
+		return EX_NOPERM;
+	if (c->send_failed) {
+		warnx("the listener closed the connection before all input "
+		    "was sent (%lu of %lu requests unanswered)", missing,
+		    c->sent);
+		return EX_UNAVAILABLE;
+	}
+	if (!c->o->no_wait && missing > 0) {
+		warnx("%lu of %lu requests unanswered: the listener closed the "
+		    "connection", missing, c->sent);
+		return EX_UNAVAILABLE;
+	}
+	if (c->first_fail != 0)
+		return c->first_fail;
+	return c->out_broken ? EX_SOFTWARE : 0;
+}
+
+static int
+run(struct client *c)
+{
+	struct pollfd	 pfd[2];
+	long long	 now;
+	nfds_t		 n;
+	int		 timeout, from_stdin;
+
+	from_stdin = c->o->split != SPLIT_WHOLE && c->o->message == NULL;
+	for (;;) {
+		while (!c->shut && (c->have_rec || next_record(c))) {
+			if (!send_record(c))
+				break;
+		}
+		if (!c->shut && !c->have_rec && c->in_eof) {
+			(void)shutdown(c->fd, SHUT_WR);
+			c->shut = 1;
+		}
+		/* After a failed send, read on to the end: a refusal may wait. */
+		if (c->shut && !c->send_failed &&
+		    (c->o->no_wait || c->answered >= c->sent))
+			return finish(c, 0);
+		n = 0;
+		pfd[n].fd = c->fd;
+		pfd[n++].events = POLLIN | (c->have_rec && !c->shut ?
+		    POLLOUT : 0);
+		if (from_stdin && !c->have_rec && !c->in_eof && !c->shut) {
+			pfd[n].fd = STDIN_FILENO;
+			pfd[n++].events = POLLIN;
+		}
+		timeout = -1;
+		if (c->deadline != 0) {
+			now = now_ms();
+			if (now >= c->deadline)
+				return finish(c, 1);
+			timeout = (int)(c->deadline - now);
+		}
+		if (poll(pfd, n, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EX_SOFTWARE, "poll");
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (read_replies(c) == -1) {
+				c->shut = 1;
+				c->have_rec = 0;
+				return finish(c, 0);
+			}
+		}
+		if (n > 1 && pfd[1].revents)
+			(void)read_input(c);
+	}
+}
+
+int
+cmd_send(int argc, char **argv)
+{
+	struct send_opts	 o;
+	struct client		 c;
+
+	/* Replies and stdout may go away; we report that, never die of it. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&o, 0, sizeof(o));
+	memset(&c, 0, sizeof(c));
+	parse_options(argc, argv, &o);
+	c.o = &o;
+	if (o.timeout > 0)
+		c.deadline = now_ms() + (long long)o.timeout * 1000;
+	if ((c.rbuf = malloc(PROTO_MAX_REPLY + 1)) == NULL)
+		err(EX_SOFTWARE, "malloc");
+
+	if (o.message != NULL) {
+		c.in = (char *)o.message;
+		c.end = c.cap = strlen(o.message);
+		c.in_eof = 1;
+	} else if (o.split == SPLIT_WHOLE) {
+		read_whole(&c);
+		c.in_eof = 1;
+	}
+	if (o.split == SPLIT_WHOLE && c.end == 0)
+		errx(EX_DATAERR, "empty input, nothing sent");
+
+	c.fd = connect_listener(&o);
+	if (o.split == SPLIT_WHOLE) {
+		c.limit = size_socket(c.fd, c.end);
+		if (c.end > c.limit)
+			errx(EX_DATAERR, "input of %zu bytes is larger than "
+			    "the socket can carry (%zu bytes), nothing sent",
+			    c.end, c.limit);
+		c.rec = c.in;
+		c.rec_len = c.end;
+		c.have_rec = 1;
+		c.recno = 1;
+		/* The one record is taken: nothing is left to split. */
+		c.start = c.scan = c.end;
+	} else
+		c.limit = size_socket(c.fd, RECORD_SNDBUF);
+	check_listener(&o, c.fd);
+	return run(&c);
+}

@@ -1,0 +1,180 @@
+/* Parsing, binding and connecting SOCK_SEQPACKET Unix socket addresses. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+
+/*
+ * Fill a from s. On failure return -1 and point *errstr at a phrase naming
+ * the fault; nothing is ever truncated.
+ */
+int
+addr_parse(const char *s, struct addr *a, const char **errstr)
+{
+	size_t	 n;
+
+	memset(a, 0, sizeof(*a));
+	a->text = s;
+	a->sun.sun_family = AF_UNIX;
+	if (*s == '\0') {
+		*errstr = "empty";
+		return -1;
+	}
+	if (*s == '@') {
+		n = strlen(s + 1);
+		if (n == 0) {
+			*errstr = "empty abstract name";
+			return -1;
+		}
+		if (n > ADDR_MAX) {
+			*errstr = "too long";
+			return -1;
+		}
+		a->abstract = 1;
+		memcpy(a->sun.sun_path + 1, s + 1, n);
+		a->len = offsetof(struct sockaddr_un, sun_path) + 1 + n;
+		return 0;
+	}
+	n = strlen(s);
+	if (n > ADDR_MAX) {
+		*errstr = "too long";
+		return -1;
+	}
+	memcpy(a->sun.sun_path, s, n);
+	a->len = offsetof(struct sockaddr_un, sun_path) + n + 1;
+	return 0;
+}
+
+int
+addr_socket(void)
+{
+	return socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+}
+
+/* Connect a new socket to a; returns the fd or -1 with errno. */
+int
+addr_connect(const struct addr *a, int fd)
+{
+	return connect(fd, (const struct sockaddr *)&a->sun, a->len);
+}
+
+/* A socket file nobody listens on any more refuses connections. */
+static int
+is_stale(const struct addr *a)
+{
+	int	 fd, stale, saved;
+
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	stale = connect(fd, (const struct sockaddr *)&a->sun, a->len) == -1 &&
+	    errno == ECONNREFUSED;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return stale;
+}
+
+static int
+bind_path(int fd, struct addr *a, mode_t mode, uid_t uid, gid_t gid)
+{
+	struct stat	 st;
+	mode_t		 old;
+	int		 r, saved;
+
+	/* Create the file with no permissions, so it is never wider than asked. */
+	old = umask(0777);
+	r = bind(fd, (const struct sockaddr *)&a->sun, a->len);
+	saved = errno;
+	umask(old);
+	if (r == -1 && saved == EADDRINUSE) {
+		if (lstat(a->sun.sun_path, &st) == -1)
+			return -1;
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = ENOTSOCK;
+			return -1;
+		}
+		if (is_stale(a) != 1) {
+			errno = EADDRINUSE;
+			return -1;
+		}
+		if (unlink(a->sun.sun_path) == -1 && errno != ENOENT)
+			return -1;
+		old = umask(0777);
+		r = bind(fd, (const struct sockaddr *)&a->sun, a->len);
+		saved = errno;
+		umask(old);
+	}
+	if (r == -1) {
+		errno = saved;
+		return -1;
+	}
+	if (mode == (mode_t)-1)
+		mode = 0777 & ~old;
+	if (lstat(a->sun.sun_path, &st) == -1 ||
+	    chown(a->sun.sun_path, uid, gid) == -1 ||
+	    chmod(a->sun.sun_path, mode) == -1) {
+		saved = errno;
+		unlink(a->sun.sun_path);
+		errno = saved;
+		return -1;
+	}
+	a->dev = st.st_dev;
+	a->ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * Bind and listen on a. For a path, a stale socket file is replaced; a live
+ * one or a non-socket is left alone (EADDRINUSE, ENOTSOCK). mode (or -1 for
+ * the umask's), uid and gid (or -1) are applied to the file.
+ */
+int
+addr_listen(struct addr *a, mode_t mode, uid_t uid, gid_t gid,
+    int backlog)
+{
+	int	 fd, saved;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -1;
+	if (a->abstract) {
+		if (bind(fd, (const struct sockaddr *)&a->sun, a->len) == -1)
+			goto fail;
+	} else if (bind_path(fd, a, mode, uid, gid) == -1)
+		goto fail;
+	if (listen(fd, backlog) == -1) {
+		saved = errno;
+		if (!a->abstract)
+			unlink(a->sun.sun_path);
+		errno = saved;
+		goto fail;
+	}
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Remove the socket file only if it is still the one we bound. */
+int
+addr_unlink_if_ours(const struct addr *a)
+{
+	struct stat	 st;
+
+	if (a->abstract || a->ino == 0)
+		return 0;
+	if (lstat(a->sun.sun_path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (st.st_dev != a->dev || st.st_ino != a->ino)
+		return 0;
+	return unlink(a->sun.sun_path);
+}

@@ -1,0 +1,123 @@
+/* Resolving user and group specs and names through the system databases. */
+#include <sys/types.h>
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ids.h"
+
+/* (uid_t)-1 and (gid_t)-1 mean "no change" to chown(2): never a real id. */
+#define ID_MAX	4294967294LL
+
+static int
+is_decimal(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * Resolve a user name or uid. *gid gets the user's primary group when the
+ * user is in the database, else -1. A number need not exist in the database.
+ */
+int
+ids_user(const char *spec, uid_t *uid, gid_t *gid, const char **errstr)
+{
+	struct passwd	*pw;
+	long long	 n;
+
+	if (is_decimal(spec)) {
+		n = strtonum(spec, 0, ID_MAX, errstr);
+		if (*errstr != NULL)
+			return -1;
+		*uid = (uid_t)n;
+		pw = getpwuid(*uid);
+		*gid = pw != NULL ? pw->pw_gid : (gid_t)-1;
+		return 0;
+	}
+	if (*spec == '\0' || (pw = getpwnam(spec)) == NULL) {
+		*errstr = "no such user";
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+int
+ids_group(const char *spec, gid_t *gid, const char **errstr)
+{
+	struct group	*gr;
+	long long	 n;
+
+	if (is_decimal(spec)) {
+		n = strtonum(spec, 0, ID_MAX, errstr);
+		if (*errstr != NULL)
+			return -1;
+		*gid = (gid_t)n;
+		return 0;
+	}
+	if (*spec == '\0' || (gr = getgrnam(spec)) == NULL) {
+		*errstr = "no such group";
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* USER[:GROUP]; without GROUP the group is left alone (-1). */
+int
+ids_owner(const char *spec, uid_t *uid, gid_t *gid, const char **errstr)
+{
+	char		 user[256];
+	const char	*colon;
+	size_t		 n;
+	gid_t		 primary;
+
+	*gid = (gid_t)-1;
+	if ((colon = strchr(spec, ':')) == NULL)
+		return ids_user(spec, uid, &primary, errstr);
+	n = (size_t)(colon - spec);
+	if (n >= sizeof(user)) {
+		*errstr = "user name too long";
+		return -1;
+	}
+	memcpy(user, spec, n);
+	user[n] = '\0';
+	if (ids_user(user, uid, &primary, errstr) == -1)
+		return -1;
+	return ids_group(colon + 1, gid, errstr);
+}
+
+/* Copy the name of uid into buf; -1 when it has none or it does not fit. */
+int
+ids_user_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(uid)) == NULL ||
+	    strlcpy(buf, pw->pw_name, size) >= size) {
+		*buf = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
+ids_group_name(gid_t gid, char *buf, size_t size)
+{
+	struct group	*gr;
+
+	if ((gr = getgrgid(gid)) == NULL ||
+	    strlcpy(buf, gr->gr_name, size) >= size) {
+		*buf = '\0';
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,102 @@
+/*
+ * Reply datagrams are framed in one reusable buffer as [length][type][bytes],
+ * so that a busy connection allocates nothing per reply once warmed up.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outq.h"
+#include "proto.h"
+
+#define FRAME_HDR	sizeof(uint32_t)
+
+int
+outq_put(struct outq *q, int type, const void *data, size_t len)
+{
+	uint32_t	 n;
+	size_t		 need, cap;
+	char		*p;
+
+	if (len > PROTO_MAX_REPLY - 1) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	need = FRAME_HDR + 1 + len;
+	if (q->head == q->tail)
+		q->head = q->tail = 0;
+	if (q->cap - q->tail < need) {
+		/* Slide what is left to the front before growing. */
+		if (q->head > 0) {
+			memmove(q->buf, q->buf + q->head, q->tail - q->head);
+			q->tail -= q->head;
+			q->head = 0;
+		}
+		if (q->cap - q->tail < need) {
+			cap = q->cap == 0 ? 4096 : q->cap;
+			while (cap - q->tail < need)
+				cap *= 2;
+			if ((p = realloc(q->buf, cap)) == NULL)
+				return -1;
+			q->buf = p;
+			q->cap = cap;
+		}
+	}
+	n = (uint32_t)(1 + len);
+	memcpy(q->buf + q->tail, &n, FRAME_HDR);
+	q->buf[q->tail + FRAME_HDR] = (char)type;
+	if (len > 0)
+		memcpy(q->buf + q->tail + FRAME_HDR + 1, data, len);
+	q->tail += need;
+	return 0;
+}
+
+/*
+ * Send queued datagrams until the queue is empty (0) or the socket is full
+ * (1); -1 with errno when the peer is gone.
+ */
+int
+outq_send(struct outq *q, int fd)
+{
+	uint32_t	 n;
+	ssize_t		 r;
+
+	while (q->head < q->tail) {
+		memcpy(&n, q->buf + q->head, FRAME_HDR);
+		r = send(fd, q->buf + q->head + FRAME_HDR, n,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 1;
+			return -1;
+		}
+		q->head += FRAME_HDR + n;
+	}
+	q->head = q->tail = 0;
+	return 0;
+}
+
+size_t
+outq_bytes(const struct outq *q)
+{
+	return q->tail - q->head;
+}
+
+void
+outq_clear(struct outq *q)
+{
+	q->head = q->tail = 0;
+}
+
+void
+outq_free(struct outq *q)
+{
+	free(q->buf);
+	memset(q, 0, sizeof(*q));
+}

@@ -1,0 +1,90 @@
+/* Encoding and decoding the listener's reply datagrams (see PROTOCOL in the man page). */
+#include <sysexits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+/* Parse the decimal number at the start of s (n bytes) within [0, max]. */
+static int
+leading_number(const char *s, size_t n, int max, size_t *used)
+{
+	size_t	 i;
+	int	 v = 0;
+
+	for (i = 0; i < n && i < 4 && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (s[i] - '0');
+	if (i == 0 || (i < n && s[i] >= '0' && s[i] <= '9') || v > max)
+		return -1;
+	*used = i;
+	return v;
+}
+
+/*
+ * Classify one reply datagram. Returns -1 for a malformed known type; an
+ * unknown type is not an error (type 0): later versions may add types.
+ */
+int
+proto_decode(const char *buf, size_t len, struct reply *r)
+{
+	size_t	 used;
+	int	 v;
+
+	memset(r, 0, sizeof(*r));
+	if (len == 0)
+		return -1;
+	r->data = buf + 1;
+	r->len = len - 1;
+	switch (buf[0]) {
+	case PROTO_STDOUT:
+	case PROTO_STDERR:
+		r->type = buf[0];
+		return 0;
+	case PROTO_EXIT:
+	case PROTO_SIGNAL:
+		if ((v = leading_number(r->data, r->len, 255, &used)) == -1 ||
+		    used != r->len)
+			return -1;
+		r->type = buf[0];
+		r->terminal = 1;
+		r->status = buf[0] == PROTO_EXIT ? v : 128 + v;
+		if (r->status > 255)
+			r->status = 255;
+		return 0;
+	case PROTO_TIMEOUT:
+		r->type = buf[0];
+		r->terminal = 1;
+		r->status = EX_TEMPFAIL;
+		return 0;
+	case PROTO_ACK:
+		r->type = buf[0];
+		r->terminal = 1;
+		return 0;
+	case PROTO_REFUSED:
+		if ((v = leading_number(r->data, r->len, 255, &used)) < 1)
+			return -1;
+		r->type = buf[0];
+		r->terminal = 1;
+		r->status = v;
+		r->data += used;
+		r->len -= used;
+		if (r->len > 0 && r->data[0] == ' ') {
+			r->data++;
+			r->len--;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Write a terminal reply with a number ("x3", "k9") into buf; its length. */
+int
+proto_format_status(char *buf, size_t size, int type, int value)
+{
+	int	 n;
+
+	n = snprintf(buf, size, "%c%d", type, value);
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}

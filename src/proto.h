@@ -1,0 +1,29 @@
+/* Wire protocol v1: replies are datagrams whose first byte is their type. */
+#ifndef PEERRELAY_PROTO_H
+#define PEERRELAY_PROTO_H
+
+#include <stddef.h>
+
+/* A reply datagram is never larger than this, type byte included. */
+#define PROTO_MAX_REPLY		65536
+
+#define PROTO_STDOUT		'o'
+#define PROTO_STDERR		'e'
+#define PROTO_EXIT		'x'
+#define PROTO_SIGNAL		'k'
+#define PROTO_TIMEOUT		't'
+#define PROTO_REFUSED		'r'
+#define PROTO_ACK		'a'
+
+struct reply {
+	int		 type;		/* 0 for a type this version ignores */
+	int		 terminal;	/* ends one request */
+	int		 status;	/* exit status for send, when terminal */
+	const char	*data;		/* o, e: the bytes; r: the reason */
+	size_t		 len;
+};
+
+int	proto_decode(const char *, size_t, struct reply *);
+int	proto_format_status(char *, size_t, int, int);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * Spawning the command: posix_spawn (vfork semantics in glibc) with a sealed
+ * memfd as stdin, pipes as stdout and stderr, a fresh environment, default
+ * signals, its own process group, and no descriptor beyond 0, 1 and 2.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "peer.h"
+#include "spawn.h"
+
+/* Variables set per connection, after the start-up ones. */
+#define PEER_VARS	5
+
+static int
+is_executable(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+/*
+ * Decide COMMAND's path once: as given when it holds a slash, else the first
+ * executable match in the listener's PATH. -1 when there is none.
+ */
+int
+spawn_resolve(const char *cmd, char *out, size_t size)
+{
+	const char	*path, *p, *end;
+	size_t		 n;
+	int		 r;
+
+	if (strchr(cmd, '/') != NULL) {
+		if (strlcpy(out, cmd, size) >= size || !is_executable(out))
+			return -1;
+		return 0;
+	}
+	if ((path = getenv("PATH")) == NULL)
+		path = "/usr/bin:/bin";
+	for (p = path; ; p = end + 1) {
+		end = strchr(p, ':');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		/* An empty PATH element would mean the current directory: skip it. */
+		if (n > 0) {
+			r = snprintf(out, size, "%.*s/%s", (int)n, p, cmd);
+			if (r > 0 && (size_t)r < size && is_executable(out))
+				return 0;
+		}
+		if (end == NULL)
+			return -1;
+	}
+}
+
+int
+spawn_init(struct spawner *sp, char *path, char **argv, char **base_env,
+    size_t nbase)
+{
+	sigset_t	 all, none;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->path = path;
+	sp->argv = argv;
+	sp->base_env = base_env;
+	sp->nbase = nbase;
+	sigfillset(&all);
+	sigemptyset(&none);
+	if ((errno = posix_spawnattr_init(&sp->attr)) != 0 ||
+	    (errno = posix_spawnattr_setsigdefault(&sp->attr, &all)) != 0 ||
+	    (errno = posix_spawnattr_setsigmask(&sp->attr, &none)) != 0 ||
+	    (errno = posix_spawnattr_setpgroup(&sp->attr, 0)) != 0 ||
+	    (errno = posix_spawnattr_setflags(&sp->attr, POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP)) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The command's environment for one peer: the start-up variables plus the
+ * ucspi-unix ones. One allocation, freed with free().
+ */
+char **
+spawn_env(const struct spawner *sp, const struct peer *p)
+{
+	char	**env, *s, *end;
+	size_t	 slots, room, i, k = 0;
+	int	 n;
+
+	slots = sp->nbase + PEER_VARS + 1;
+	room = 4 * 40 + sizeof(p->user) + sizeof(p->group) + 32;
+	if ((env = malloc(slots * sizeof(*env) + room)) == NULL)
+		return NULL;
+	s = (char *)(env + slots);
+	end = s + room;
+	for (i = 0; i < sp->nbase; i++)
+		env[k++] = sp->base_env[i];
+#define ADD(...) do {							\
+	n = snprintf(s, (size_t)(end - s), __VA_ARGS__);		\
+	if (n < 0 || n >= end - s)					\
+		goto toolong;						\
+	env[k++] = s;							\
+	s += n + 1;							\
+} while (0)
+	ADD("UNIXREMOTEPID=%ld", (long)p->pid);
+	ADD("UNIXREMOTEEUID=%lu", (unsigned long)p->uid);
+	ADD("UNIXREMOTEEGID=%lu", (unsigned long)p->gid);
+	if (p->user[0] != '\0')
+		ADD("UNIXREMOTEUSER=%s", p->user);
+	if (p->group[0] != '\0')
+		ADD("UNIXREMOTEGROUP=%s", p->group);
+#undef ADD
+	env[k] = NULL;
+	return env;
+toolong:
+	free(env);
+	errno = ENAMETOOLONG;
+	return NULL;
+}
+
+/* A read-only snapshot of the request: no deadlock however the command reads. */
+static int
+request_memfd(const char *data, size_t len)
+{
+	ssize_t	 w;
+	size_t	 off = 0;
+	int	 fd, saved;
+
+	fd = memfd_create("peerrelay-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd == -1)
+		return -1;
+	while (off < len) {
+		if ((w = write(fd, data + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+	    F_SEAL_SEAL) == -1 || lseek(fd, 0, SEEK_SET) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Our read end non-blocking, the command's write end left blocking. */
+static int
+output_pipe(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Start the command with data as its stdin. Fills j; -1 with errno. */
+int
+spawn_job(const struct spawner *sp, char *const *env, const char *data,
+    size_t len, struct job *j)
+{
+	posix_spawn_file_actions_t	 fa;
+	int				 in, out[2] = { -1, -1 };
+	int				 err[2] = { -1, -1 }, r, saved;
+
+	memset(j, 0, sizeof(*j));
+	j->out = j->err = -1;
+	if ((in = request_memfd(data, len)) == -1)
+		return -1;
+	if (output_pipe(out) == -1 || output_pipe(err) == -1)
+		goto fail;
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+		errno = r;
+		goto fail;
+	}
+	if ((r = posix_spawn_file_actions_adddup2(&fa, in, 0)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, out[1], 1)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, err[1], 2)) == 0 &&
+	    (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0)
+		r = posix_spawn(&j->pid, sp->path, &fa, &sp->attr, sp->argv,
+		    env);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
+		errno = r;
+		j->pid = 0;
+		goto fail;
+	}
+	close(in);
+	close(out[1]);
+	close(err[1]);
+	j->out = out[0];
+	j->err = err[0];
+	return 0;
+fail:
+	saved = errno;
+	close(in);
+	if (out[0] != -1) {
+		close(out[0]);
+		close(out[1]);
+	}
+	if (err[0] != -1) {
+		close(err[0]);
+		close(err[1]);
+	}
+	errno = saved;
+	return -1;
+}
+
+/* Signal the command's whole process group. */
+void
+spawn_signal(struct job *j, int sig)
+{
+	if (j->pid > 0)
+		(void)kill(-j->pid, sig);
+}
+
+void
+spawn_close(struct job *j)
+{
+	if (j->out != -1)
+		close(j->out);
+	if (j->err != -1)
+		close(j->err);
+	j->out = j->err = -1;
+}
