@@ -1,0 +1,81 @@
+# Shared set-up for the bats suite. Every test gets a short private directory
+# ($TDIR, short enough for sun_path) and a unique abstract name ($NAME).
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+PEERRELAY=${PEERRELAY:-$BATS_TEST_DIRNAME/../peerrelay}
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+WWW=(setpriv --reuid=33 --regid=33 --clear-groups)
+
+setup() {
+	TDIR=$(mktemp -d /tmp/prt.XXXXXX)
+	# Other users (nobody, www-data) must reach sockets and scripts here.
+	chmod 755 "$TDIR"
+	NAME="@prt-$$-${BATS_TEST_NUMBER}-$RANDOM"
+	LPIDS=()
+}
+
+teardown() {
+	local p
+	for p in "${LPIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	rm -rf "$TDIR"
+}
+
+# Wait until ADDRESS is a listening socket in /proc/net/unix (or the
+# listener PID has died): a readiness check, not a sleep.
+wait_listening() {
+	local addr=$1 pid=$2 i
+	for i in $(seq 1 100); do
+		if awk -v a="$addr" '$4 == "00010000" && $5 == "0005" && $NF == a { f = 1 } END { exit !f }' /proc/net/unix; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_listener ADDRESS [OPTION...] [-- COMMAND...]
+# Runs `peerrelay listen OPTION... ADDRESS [-- COMMAND...]` in the background
+# (as $AS, an array command prefix, when set), stdout in $TDIR/out, stderr in
+# $TDIR/err, and waits until it listens. Sets LPID.
+start_listener() {
+	local addr=$1 opts=() cmd=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		opts+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && cmd=("$@")
+	${AS[@]+"${AS[@]}"} "$PEERRELAY" listen "${opts[@]}" "$addr" "${cmd[@]}" \
+	    >"$TDIR/out" 2>"$TDIR/err" &
+	LPID=$!
+	LPIDS+=("$LPID")
+	if ! wait_listening "$addr" "$LPID"; then
+		echo "listener on $addr did not start:" >&2
+		cat "$TDIR/err" >&2
+		return 1
+	fi
+}
+
+# Stop the listener with SIGTERM and wait for it; its status in $LSTATUS.
+stop_listener() {
+	kill -TERM "$LPID"
+	LSTATUS=0
+	wait "$LPID" || LSTATUS=$?
+}
+
+# Wait (bounded) until FILE contains a line matching the regex.
+wait_for_line() {
+	local file=$1 re=$2 i
+	for i in $(seq 1 100); do
+		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "no line matching '$re' in $file:" >&2
+	cat "$file" >&2
+	return 1
+}
