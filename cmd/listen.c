@@ -478,13 +478,20 @@ take_datagram(struct server *s, struct conn *c)
 	msg.msg_iovlen = 1;
 	msg.msg_control = cm.buf;
 	msg.msg_controllen = sizeof(cm.buf);
-	n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
-	if (n == -1) {
+	for (;;) {
+		n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_TRUNC |
+		    MSG_CMSG_CLOEXEC);
+		if (n != -1)
+			break;
 		if (errno == EAGAIN || errno == EINTR)
 			return -1;
-		/* ECONNRESET and the like: the client is gone. */
 		c->gone = 1;
-		return 0;
+		/*
+		 * A client that closed without reading its replies makes one
+		 * read fail with ECONNRESET; what it sent is still queued.
+		 */
+		if (errno != ECONNRESET)
+			return 0;
 	}
 	for (h = CMSG_FIRSTHDR(&msg); h != NULL; h = CMSG_NXTHDR(&msg, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
