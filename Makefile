@@ -40,6 +40,33 @@ demo: deps
 	@$(MAKE) -s peerrelay
 	@sh test/demo.sh
 
+# The same suite against an ASan+UBSan build; any report fails the run.
+SAN_FLAGS =	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all
+
+peerrelay-asan: $(SRCS) $(HDRS)
+	$(CC) $(WARNINGS) $(BSD_CFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(BSD_LIBS)
+
+check-asan: deps
+	@$(MAKE) -s peerrelay-asan
+	@sh test/asan.sh
+
+# libFuzzer targets for every parser of outside input; FUZZ_SECONDS each.
+FUZZ_SECONDS ?=	60
+FUZZ_TARGETS =	addr options reply record
+FUZZ_SRCS =	src/addr.c src/ids.c src/num.c src/peer.c src/proto.c src/record.c
+
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/json_check.h $(FUZZ_SRCS) $(HDRS)
+	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(BSD_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(BSD_LIBS)
+
+fuzz: deps-fuzz $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
+	@sh test/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+deps-fuzz:
+	@sh test/deps.sh clang libclang-rt-14-dev
+
 lint-man:
 	mandoc -Tlint -W warning man/peerrelay.1
 
@@ -52,6 +79,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/peerrelay $(DESTDIR)$(MANDIR)/man1/peerrelay.1
 
 clean:
-	rm -f peerrelay $(OBJS)
+	rm -f peerrelay peerrelay-asan $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
 
-.PHONY: all deps check demo lint-man install uninstall clean
+.PHONY: all deps deps-fuzz check check-asan fuzz demo lint-man install uninstall clean

@@ -1,0 +1,106 @@
+/*
+ * Fuzz the print-mode encoders with any payload and names: a text record is
+ * one line of printable ASCII whose data field unvis-decodes to the payload;
+ * a JSON record is one line of valid JSON.
+ */
+#define LIBBSD_OPENBSD_VIS
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vis.h>
+
+#include "../../src/peer.h"
+#include "../../src/record.h"
+#include "json_check.h"
+
+static char *
+render(enum record_format f, const struct peer *p, const char *d, size_t n,
+    size_t *len)
+{
+	FILE	*fp;
+	char	*out = NULL;
+
+	if ((fp = open_memstream(&out, len)) == NULL)
+		abort();
+	if (record_write(fp, f, p, d, n) == -1)
+		abort();
+	fclose(fp);
+	return out;
+}
+
+static void
+check_text(const char *out, size_t len, const char *d, size_t n)
+{
+	const char	*data;
+	char		*dec;
+	size_t		 i;
+	int		 m;
+
+	if (len == 0 || out[len - 1] != '\n' || memchr(out, '\n', len) !=
+	    out + len - 1)
+		abort();
+	for (i = 0; i + 1 < len; i++)
+		if (out[i] < 0x20 || out[i] > 0x7e)
+			abort();
+	if ((data = strstr(out, " data=")) == NULL)
+		abort();
+	data += 6;
+	if ((dec = malloc(n + 1)) == NULL)
+		abort();
+	/* strunvis wants the encoded text alone. */
+	{
+		char *enc = strndup(data, (size_t)(out + len - 1 - data));
+		m = strunvis(dec, enc);
+		free(enc);
+	}
+	if (m < 0 || (size_t)m != n || memcmp(dec, d, n) != 0)
+		abort();
+	free(dec);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct peer	 p;
+	const char	*d;
+	char		*out;
+	size_t		 n, len, ul, gl;
+
+	memset(&p, 0, sizeof(p));
+	p.groups = p.inline_groups;
+	p.pid = 42;
+	p.uid = 33;
+	p.gid = 65534;
+	p.ngroups = 2;
+	p.inline_groups[0] = 4;
+	p.inline_groups[1] = 27;
+	/* The first two bytes give the lengths of fuzzed user and group names. */
+	if (size < 2)
+		return 0;
+	ul = data[0] % sizeof(p.user);
+	gl = data[1] % sizeof(p.group);
+	d = (const char *)data + 2;
+	n = size - 2;
+	if (ul > n)
+		ul = n;
+	memcpy(p.user, d, ul);
+	p.user[strnlen(p.user, ul)] = '\0';
+	if (gl > n - ul)
+		gl = n - ul;
+	memcpy(p.group, d + ul, gl);
+	p.group[strnlen(p.group, gl)] = '\0';
+
+	out = render(RECORD_TEXT, &p, d, n, &len);
+	check_text(out, len, d, n);
+	free(out);
+
+	out = render(RECORD_JSON, &p, d, n, &len);
+	if (len == 0 || out[len - 1] != '\n' ||
+	    memchr(out, '\n', len) != out + len - 1 ||
+	    !json_check(out, len - 1))
+		abort();
+	free(out);
+	return 0;
+}
