@@ -36,7 +36,7 @@
 #include "cmd.h"
 
 #define DEFAULT_MAX_SIZE	(64 * 1024)
-#define LIMIT_MAX_SIZE		(16 * 1024 * 1024)
+#define LIMIT_MAX_SIZE		PROTO_MAX_REQUEST
 #define DEFAULT_MAX_CONNS	64
 #define LIMIT_MAX_CONNS		1024
 #define DEFAULT_IDLE		60
@@ -109,7 +109,7 @@ static const char listen_usage[] =
 "      --allow-any               allow every peer\n"
 "                                (default: only the listener's own uid)\n"
 "  -f, --format text|json|raw    print mode record format (text)\n"
-"  -s, --max-size BYTES          largest datagram, K/M suffix (64K, up to 16M)\n"
+"  -s, --max-size BYTES          largest datagram, K/M suffix (64K, up to 4M)\n"
 "  -c, --max-conns N             connections served at once (64, up to 1024)\n"
 "  -T, --timeout SECONDS         end COMMAND after this long (0: never)\n"
 "  -i, --idle-timeout SECONDS    drop a silent connection (60; 0: never)\n"

@@ -25,8 +25,8 @@
 #include "../src/proto.h"
 #include "cmd.h"
 
-/* No listener takes a larger request (listen --max-size). */
-#define INPUT_MAX		(16 * 1024 * 1024)
+/* No socket carries a larger request (see proto.h). */
+#define INPUT_MAX		PROTO_MAX_REQUEST
 /* Unix datagram sockets refuse a datagram within this of SO_SNDBUF. */
 #define SNDBUF_SLACK		32
 /* In record mode, ask for this much send buffer: more requests in flight. */
@@ -194,6 +194,25 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Count the rest of an input already too large, to name its size. */
+static void
+too_large(struct client *c)
+{
+	char	 junk[READ_CHUNK];
+	size_t	 total = c->end;
+	ssize_t	 n;
+
+	while ((n = read(STDIN_FILENO, junk, sizeof(junk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			err(EX_DATAERR, "stdin");
+		total += (size_t)n;
+	}
+	errx(EX_DATAERR, "input of %zu bytes is larger than the socket can "
+	    "carry (%d bytes), nothing sent", total, INPUT_MAX);
+}
+
 /* Read all of stdin, refusing more than INPUT_MAX bytes. */
 static void
 read_whole(struct client *c)
@@ -204,8 +223,7 @@ read_whole(struct client *c)
 	for (;;) {
 		if (c->end == c->cap) {
 			if (c->cap > INPUT_MAX)
-				errx(EX_DATAERR, "input is larger than %d "
-				    "bytes, nothing sent", INPUT_MAX);
+				too_large(c);
 			c->cap = c->cap == 0 ? READ_CHUNK : c->cap * 2;
 			if ((p = realloc(c->in, c->cap)) == NULL)
 				err(EX_SOFTWARE, "realloc");
@@ -221,8 +239,7 @@ read_whole(struct client *c)
 		c->end += (size_t)n;
 	}
 	if (c->end > INPUT_MAX)
-		errx(EX_DATAERR, "input is larger than %d bytes, nothing sent",
-		    INPUT_MAX);
+		too_large(c);
 }
 
 /*
@@ -249,7 +266,10 @@ size_socket(int fd, size_t want)
 		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
 			err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
 	}
-	return cur > SNDBUF_SLACK ? (size_t)cur - SNDBUF_SLACK : 0;
+	if (cur <= SNDBUF_SLACK)
+		return 0;
+	cur -= SNDBUF_SLACK;
+	return (size_t)cur < INPUT_MAX ? (size_t)cur : INPUT_MAX;
 }
 
 static void

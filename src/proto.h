@@ -4,6 +4,12 @@
 
 #include <stddef.h>
 
+/*
+ * The largest request: Linux cannot carry one SOCK_SEQPACKET datagram much
+ * larger (its head must fit one kmalloc), so neither side offers more.
+ */
+#define PROTO_MAX_REQUEST	(4 * 1024 * 1024)
+
 /* A reply datagram is never larger than this, type byte included. */
 #define PROTO_MAX_REPLY		65536
 

@@ -30,8 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size - 1] = '\0';
 	switch (data[0] % 6) {
 	case 0:
-		r = num_size(s, 1, 16 * 1024 * 1024, &sz, &errstr);
-		if (r == 0 && (sz < 1 || sz > 16 * 1024 * 1024))
+		r = num_size(s, 1, 4 * 1024 * 1024, &sz, &errstr);
+		if (r == 0 && (sz < 1 || sz > 4 * 1024 * 1024))
 			abort();
 		break;
 	case 1:
