@@ -40,6 +40,12 @@ demo: deps
 	@$(MAKE) -s peerrelay
 	@sh test/demo.sh
 
+# The load and fault tests alone (bats tag "stress"), at full size.
+check-stress: deps
+	@$(MAKE) -s peerrelay
+	@STRESS_FLOOD=500 STRESS_EXEC_REQUESTS=10000 \
+	    BATS_FLAGS="--filter-tags stress" sh test/run.sh
+
 # The same suite against an ASan+UBSan build; any report fails the run.
 SAN_FLAGS =	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 		-fno-sanitize-recover=all
@@ -81,4 +87,4 @@ uninstall:
 clean:
 	rm -f peerrelay peerrelay-asan $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
 
-.PHONY: all deps deps-fuzz check check-asan fuzz demo lint-man install uninstall clean
+.PHONY: all deps deps-fuzz check check-asan check-stress fuzz demo lint-man install uninstall clean

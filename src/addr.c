@@ -11,6 +11,11 @@
 
 #include "addr.h"
 
+/* Linux 6.16 lets a receiver refuse SCM_RIGHTS; older headers lack the name. */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS	83
+#endif
+
 /*
  * Fill a from s. On failure return -1 and point *errstr at a phrase naming
  * the fault; nothing is ever truncated.
@@ -149,6 +154,12 @@ addr_listen(struct addr *a, mode_t mode, uid_t uid, gid_t gid,
 			goto fail;
 	} else if (bind_path(fd, a, mode, uid, gid) == -1)
 		goto fail;
+	/*
+	 * Accepted sockets inherit this: a sender's SCM_RIGHTS then fails.
+	 * Older kernels do not know it; the listener closes what arrives.
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &(int){ 0 },
+	    sizeof(int));
 	if (listen(fd, backlog) == -1) {
 		saved = errno;
 		if (!a->abstract)
