@@ -963,6 +963,29 @@ serve_init(struct server *s, struct listen_opts *o)
 		err(EX_SOFTWARE, "malloc");
 }
 
+static void
+serve_free(struct server *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->o->max_conns; i++)
+		if (s->conns[i].fd != -1)
+			conn_close(s, &s->conns[i], "exit");
+	if (s->o->command != NULL) {
+		/* PATH and PROTO are literals; --keep-env ones were allocated. */
+		for (i = 2; i < s->sp.nbase; i++)
+			free(s->sp.base_env[i]);
+		free(s->sp.base_env);
+		free(s->sp.path);
+		posix_spawnattr_destroy(&s->sp.attr);
+	}
+	free(s->conns);
+	free(s->pfd);
+	free(s->pconn);
+	free(s->buf);
+	close(s->sfd);
+}
+
 int
 cmd_listen(int argc, char **argv)
 {
@@ -998,6 +1021,7 @@ cmd_listen(int argc, char **argv)
 	    o.command != NULL ? s.sp.path : "print mode");
 	serve(&s);
 	stop_listening(&s);
+	serve_free(&s);
 	if (fflush(stdout) == EOF)
 		err(EX_SOFTWARE, "stdout");
 	return o.once ? s.last_status : 0;

@@ -2,6 +2,7 @@
 #include <sys/auxv.h>
 
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,8 @@ main(int argc, char **argv)
 {
 	size_t	 i;
 
+	/* err(3) and the log say "peerrelay:" however the binary is named. */
+	program_invocation_short_name = "peerrelay";
 	/* Installed setuid or setgid, the environment is the caller's: refuse. */
 	if (getauxval(AT_SECURE) != 0)
 		errx(EX_NOPERM, "refusing to run setuid or setgid");

@@ -429,7 +429,8 @@ next_record(struct client *c)
 	size_t	 len;
 
 	for (;;) {
-		p = memchr(c->in + c->scan, delim, c->end - c->scan);
+		p = c->scan < c->end ?
+		    memchr(c->in + c->scan, delim, c->end - c->scan) : NULL;
 		if (p == NULL) {
 			c->scan = c->end;
 			len = c->end - c->start;
@@ -617,6 +618,7 @@ cmd_send(int argc, char **argv)
 {
 	struct send_opts	 o;
 	struct client		 c;
+	int			 status;
 
 	/* Replies and stdout may go away; we report that, never die of it. */
 	signal(SIGPIPE, SIG_IGN);
@@ -656,5 +658,10 @@ cmd_send(int argc, char **argv)
 	} else
 		c.limit = size_socket(c.fd, RECORD_SNDBUF);
 	check_listener(&o, c.fd);
-	return run(&c);
+	status = run(&c);
+	close(c.fd);
+	free(c.rbuf);
+	if (o.message == NULL)
+		free(c.in);
+	return status;
 }

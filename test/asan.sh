@@ -7,7 +7,7 @@ reports=$(mktemp -d /tmp/prasan.XXXXXX)
 chmod 1777 "$reports"	# listeners and senders run as other users too
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:log_path=$reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
-PEERRELAY=$PWD/peerrelay-asan sh test/run.sh
+PEERRELAY=$PWD/peerrelay-asan PEERRELAY_SANITIZED=1 sh test/run.sh
 status=$?
 if [ -n "$(ls -A "$reports")" ]; then
 	echo "sanitizer reports:"

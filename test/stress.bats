@@ -205,11 +205,12 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 @test "descriptors passed with SCM_RIGHTS never reach the listener or the command" {
 	echo secret >"$TDIR/secret"
-	# sh -c, not a script: dash keeps a script open on fd 10.
-	start_listener "$NAME" -- /bin/sh -c 'ls /proc/$$/fd | tr "\n" " "'
+	# sh -c without a pipe: dash holds a script on fd 10, a pipeline's pipe
+	# on fds 3 and 4 while it starts the other side.
+	start_listener "$NAME" -- /bin/sh -c 'ls /proc/$$/fd'
 	run "$PEERRELAY" send "$NAME" warm-up
 	assert_success
-	assert_output "0 1 2 "
+	assert_output "$(printf '0\n1\n2')"
 	wait_no_children
 	local fds
 	fds=$(fd_count)
@@ -234,7 +235,7 @@ print("reply:", r.decode())
 	assert_output --regexp '^(sendmsg refused: EPERM|reply: r65 file descriptors are not accepted)$'
 	run "$PEERRELAY" send "$NAME" after
 	assert_success
-	assert_output "0 1 2 "
+	assert_output "$(printf '0\n1\n2')"
 	wait_no_children
 	assert_equal "$(fd_count)" "$fds"
 	run grep -c '^peerrelay: run ' "$TDIR/err"
@@ -242,6 +243,7 @@ print("reply:", r.decode())
 }
 
 @test "print mode: RSS after 10,000 requests is within 10% of RSS after 100" {
+	[ -z "${PEERRELAY_SANITIZED:-}" ] || skip "ASan's quarantine keeps freed memory by design"
 	start_listener "$NAME" --format json
 	local i rss100 rss10k
 	seq 1 100 | "$PEERRELAY" send --lines "$NAME"
@@ -257,6 +259,7 @@ print("reply:", r.decode())
 }
 
 @test "exec mode: RSS does not grow with the number of requests" {
+	[ -z "${PEERRELAY_SANITIZED:-}" ] || skip "ASan's quarantine keeps freed memory by design"
 	start_listener "$NAME" -- /bin/true
 	local rss100 rssn
 	seq 1 100 | "$PEERRELAY" send --lines "$NAME"
