@@ -4,6 +4,7 @@
  * (print mode) or running COMMAND for each (exec mode).
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -76,7 +77,7 @@ struct conn {
 	struct job	 job;
 	int		 eof;		/* client sent end of stream */
 	int		 gone;		/* client vanished: drop replies */
-	int		 requests;
+	unsigned long long requests;
 	int		 last_status;
 	long long	 active_ms;	/* last sign of life */
 };
@@ -95,6 +96,7 @@ struct server {
 	int			 served;	/* --once: a connection was taken */
 	int			 last_status;
 	int			 stdout_dirty;
+	int			 accept_paused;	/* out of descriptors */
 };
 
 static const char listen_usage[] =
@@ -239,6 +241,12 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 			if (*optarg == '\0' || strchr(optarg, '=') != NULL)
 				errx(EX_USAGE, "--keep-env %s: not a variable "
 				    "name", optarg);
+			/* The peer's identity and PATH are never the listener's. */
+			if (strcmp(optarg, "PATH") == 0 ||
+			    strcmp(optarg, "PROTO") == 0 ||
+			    strncmp(optarg, "UNIXREMOTE", 10) == 0)
+				errx(EX_USAGE, "--keep-env %s: set by peerrelay "
+				    "itself", optarg);
 			o->keep_env[o->nkeep++] = optarg;
 			break;
 		case 'q':
@@ -347,7 +355,7 @@ stop_listening(struct server *s)
 static void
 conn_close(struct server *s, struct conn *c, const char *why)
 {
-	log_peer(LOG_VERBOSE, "close", &c->peer, "requests=%d reason=%s",
+	log_peer(LOG_VERBOSE, "close", &c->peer, "requests=%llu reason=%s",
 	    c->requests, why);
 	if (s->o->once)
 		s->last_status = c->last_status;
@@ -358,6 +366,7 @@ conn_close(struct server *s, struct conn *c, const char *why)
 	free(c->env);
 	c->env = NULL;
 	s->nconns--;
+	s->accept_paused = 0;
 }
 
 /* Queue a refusal "r<status> <reason>" for the client. */
@@ -401,15 +410,22 @@ accept_conns(struct server *s)
 {
 	struct peer	 p;
 	struct conn	*c;
-	unsigned int	 i;
+	unsigned int	 i, n;
 	int		 fd;
 
-	while (s->lfd != -1 && s->nconns < s->o->max_conns) {
+	/* A bounded number per round: denied peers must not starve the rest. */
+	for (n = 0; n < BATCH && s->lfd != -1 &&
+	    s->nconns < s->o->max_conns; n++) {
 		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN)
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Wait for a connection to close, do not spin. */
+				s->accept_paused = 1;
+				log_line(LOG_ALWAYS, "accept: %s: waiting for "
+				    "a connection to close", strerror(errno));
+			} else if (errno != EAGAIN)
 				log_line(LOG_ALWAYS, "accept: %s",
 				    strerror(errno));
 			return;
@@ -453,6 +469,22 @@ accept_conns(struct server *s)
 }
 
 /*
+ * recv() gave 0: an empty datagram, or the end of the stream? Before the
+ * client shuts down it can only be the former; after, it was one if data
+ * still follows, since nothing follows the end.
+ */
+static int
+empty_datagram(int fd)
+{
+	struct pollfd	 p = { fd, POLLRDHUP, 0 };
+	char		 b;
+
+	if (poll(&p, 1, 0) == 0 || (p.revents & (POLLRDHUP | POLLHUP)) == 0)
+		return 1;
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) > 0;
+}
+
+/*
  * Take one datagram. Returns its length, 0 at end of stream, -1 when
  * nothing is waiting. Descriptors passed along (SCM_RIGHTS) are closed at
  * once and make the request invalid (-2).
@@ -493,6 +525,12 @@ take_datagram(struct server *s, struct conn *c)
 		if (errno != ECONNRESET)
 			return 0;
 	}
+	/*
+	 * 0 is end of stream, or an empty datagram: only the end of stream
+	 * leaves the socket hung up for reading.
+	 */
+	if (n == 0 && !c->gone && empty_datagram(c->fd))
+		return -3;
 	for (h = CMSG_FIRSTHDR(&msg); h != NULL; h = CMSG_NXTHDR(&msg, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -519,6 +557,11 @@ check_datagram(struct server *s, struct conn *c, ssize_t n)
 		log_peer(LOG_NORMAL, "refused", &c->peer,
 		    "reason=passed file descriptors");
 		refuse(c, EX_DATAERR, "file descriptors are not accepted");
+		return 1;
+	}
+	if (n == -3) {
+		log_peer(LOG_NORMAL, "refused", &c->peer, "reason=empty request");
+		refuse(c, EX_DATAERR, "empty request");
 		return 1;
 	}
 	if ((size_t)n > s->o->max_size) {
@@ -756,6 +799,22 @@ check_timers(struct server *s, long long now)
 				} else
 					SOONER(c->job.kill_ms);
 			}
+			/*
+			 * A client that takes none of its output for that
+			 * long is treated as gone: the command runs on.
+			 */
+			if (s->o->idle_timeout == 0 || c->gone ||
+			    outq_bytes(&c->q) == 0)
+				continue;
+			t = c->active_ms + (long long)s->o->idle_timeout * 1000;
+			if (now >= t) {
+				log_peer(LOG_NORMAL, "idle", &c->peer,
+				    "reason=reads no replies for %us",
+				    s->o->idle_timeout);
+				c->gone = 1;
+				outq_clear(&c->q);
+			} else
+				SOONER(t);
 			continue;
 		}
 		if (s->o->idle_timeout == 0)
@@ -788,7 +847,7 @@ poll_set(struct server *s)
 	s->pconn[n++] = (who);						\
 } while (0)
 	ADD(s->sfd, POLLIN, NULL);
-	if (s->lfd != -1 && s->nconns < s->o->max_conns)
+	if (s->lfd != -1 && s->nconns < s->o->max_conns && !s->accept_paused)
 		ADD(s->lfd, POLLIN, NULL);
 	for (i = 0; i < s->o->max_conns; i++) {
 		c = &s->conns[i];
@@ -819,6 +878,8 @@ flush_replies(struct server *s)
 {
 	struct conn	*c;
 	unsigned int	 i;
+	size_t		 before;
+	int		 r;
 
 	if (s->stdout_dirty) {
 		if (fflush(stdout) == EOF) {
@@ -835,10 +896,13 @@ flush_replies(struct server *s)
 			outq_clear(&c->q);
 			continue;
 		}
-		switch (outq_send(&c->q, c->fd)) {
-		case 0:
+		before = outq_bytes(&c->q);
+		r = outq_send(&c->q, c->fd);
+		/* Any progress shows a live client, not only a drained queue. */
+		if (outq_bytes(&c->q) < before)
 			c->active_ms = now_ms();
-			break;
+		switch (r) {
+		case 0:
 		case 1:
 			break;
 		default:
@@ -963,6 +1027,28 @@ serve_init(struct server *s, struct listen_opts *o)
 		err(EX_SOFTWARE, "malloc");
 }
 
+/*
+ * Each connection may hold its socket, two pipes and a memfd at once: make
+ * sure the descriptor limit allows --max-conns of them.
+ */
+static void
+fd_budget(const struct listen_opts *o)
+{
+	struct rlimit	 rl;
+	rlim_t		 need = 4 * (rlim_t)o->max_conns + 16;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(EX_SOFTWARE, "getrlimit");
+	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need)
+		errx(EX_USAGE, "--max-conns %u: needs %llu descriptors, the "
+		    "limit is %llu", o->max_conns, (unsigned long long)need,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 static void
 serve_free(struct server *s)
 {
@@ -1000,8 +1086,7 @@ cmd_listen(int argc, char **argv)
 	serve_init(&s, &o);
 	if (o.command != NULL)
 		setup_command(&s);
-	if ((s.sfd = signals_fd()) == -1)
-		err(EX_SOFTWARE, "signalfd");
+	fd_budget(&o);
 	s.lfd = addr_listen(&o.addr, o.mode, o.owner_uid, o.owner_gid,
 	    SOMAXCONN);
 	if (s.lfd == -1) {
@@ -1013,8 +1098,11 @@ cmd_listen(int argc, char **argv)
 			    o.addr.text);
 		err(EX_UNAVAILABLE, "%s", o.addr.text);
 	}
+	/* Only now: until bound, TERM and INT may simply end start-up. */
+	if ((s.sfd = signals_fd()) == -1)
+		err(EX_SOFTWARE, "signalfd");
 	if (o.addr.abstract)
-		log_line(LOG_NORMAL, "warning: abstract socket %s: anyone in "
+		log_line(LOG_ALWAYS, "warning: abstract socket %s: anyone in "
 		    "this network namespace may connect, or squat the name "
 		    "first (clients: use --expect-user)", o.addr.text);
 	log_line(LOG_NORMAL, "listening on %s (%s)", o.addr.text,

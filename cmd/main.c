@@ -2,6 +2,7 @@
 #include <sys/auxv.h>
 
 #include <err.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,14 @@ main(int argc, char **argv)
 {
 	size_t	 i;
 
+	/*
+	 * Started with 0, 1 or 2 closed, the next socket would take its place
+	 * and log lines would go to a client: fill them with /dev/null.
+	 */
+	for (i = 0; i < 3; i++)
+		if (fcntl((int)i, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) != (int)i)
+			return EX_SOFTWARE;
 	/* err(3) and the log say "peerrelay:" however the binary is named. */
 	program_invocation_short_name = "peerrelay";
 	/* Installed setuid or setgid, the environment is the caller's: refuse. */

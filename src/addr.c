@@ -70,13 +70,17 @@ addr_connect(const struct addr *a, int fd)
 	return connect(fd, (const struct sockaddr *)&a->sun, a->len);
 }
 
-/* A socket file nobody listens on any more refuses connections. */
+/*
+ * A socket file nobody listens on any more refuses connections. Never
+ * blocks: a live listener with a full backlog answers EAGAIN.
+ */
 static int
 is_stale(const struct addr *a)
 {
 	int	 fd, stale, saved;
 
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
 		return -1;
 	stale = connect(fd, (const struct sockaddr *)&a->sun, a->len) == -1 &&
 	    errno == ECONNREFUSED;
@@ -86,19 +90,33 @@ is_stale(const struct addr *a)
 	return stale;
 }
 
+/* bind(2) creating the file with mode at once: no chmod of a path later. */
 static int
-bind_path(int fd, struct addr *a, mode_t mode, uid_t uid, gid_t gid)
+bind_mode(int fd, const struct addr *a, mode_t mode)
 {
-	struct stat	 st;
-	mode_t		 old;
-	int		 r, saved;
+	mode_t	 old;
+	int	 r, saved;
 
-	/* Create the file with no permissions, so it is never wider than asked. */
-	old = umask(0777);
+	if (mode == (mode_t)-1)
+		return bind(fd, (const struct sockaddr *)&a->sun, a->len);
+	old = umask(~mode & 0777);
 	r = bind(fd, (const struct sockaddr *)&a->sun, a->len);
 	saved = errno;
 	umask(old);
-	if (r == -1 && saved == EADDRINUSE) {
+	errno = saved;
+	return r;
+}
+
+static int
+bind_path(int fd, struct addr *a, mode_t mode, uid_t uid, gid_t gid,
+    int backlog)
+{
+	struct stat	 st;
+	int		 saved;
+
+	if (bind_mode(fd, a, mode) == -1) {
+		if (errno != EADDRINUSE)
+			return -1;
 		if (lstat(a->sun.sun_path, &st) == -1)
 			return -1;
 		if (!S_ISSOCK(st.st_mode)) {
@@ -111,34 +129,35 @@ bind_path(int fd, struct addr *a, mode_t mode, uid_t uid, gid_t gid)
 		}
 		if (unlink(a->sun.sun_path) == -1 && errno != ENOENT)
 			return -1;
-		old = umask(0777);
-		r = bind(fd, (const struct sockaddr *)&a->sun, a->len);
-		saved = errno;
-		umask(old);
+		if (bind_mode(fd, a, mode) == -1)
+			return -1;
 	}
-	if (r == -1) {
-		errno = saved;
+	/* At once: a bound socket that refuses connections looks stale. */
+	if (listen(fd, backlog) == -1 || lstat(a->sun.sun_path, &st) == -1)
+		goto fail;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
 		return -1;
 	}
-	if (mode == (mode_t)-1)
-		mode = 0777 & ~old;
-	if (lstat(a->sun.sun_path, &st) == -1 ||
-	    chown(a->sun.sun_path, uid, gid) == -1 ||
-	    chmod(a->sun.sun_path, mode) == -1) {
-		saved = errno;
-		unlink(a->sun.sun_path);
-		errno = saved;
-		return -1;
-	}
+	/* lchown: a symlink swapped in by whoever can write the directory is not followed. */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    lchown(a->sun.sun_path, uid, gid) == -1)
+		goto fail;
 	a->dev = st.st_dev;
 	a->ino = st.st_ino;
 	return 0;
+fail:
+	saved = errno;
+	unlink(a->sun.sun_path);
+	errno = saved;
+	return -1;
 }
 
 /*
  * Bind and listen on a. For a path, a stale socket file is replaced; a live
- * one or a non-socket is left alone (EADDRINUSE, ENOTSOCK). mode (or -1 for
- * the umask's), uid and gid (or -1) are applied to the file.
+ * one or a non-socket is left alone (EADDRINUSE, ENOTSOCK). The file is
+ * created with mode (or as the umask has it, for -1) and given uid and gid
+ * (or -1).
  */
 int
 addr_listen(struct addr *a, mode_t mode, uid_t uid, gid_t gid,
@@ -149,24 +168,18 @@ addr_listen(struct addr *a, mode_t mode, uid_t uid, gid_t gid,
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
-	if (a->abstract) {
-		if (bind(fd, (const struct sockaddr *)&a->sun, a->len) == -1)
-			goto fail;
-	} else if (bind_path(fd, a, mode, uid, gid) == -1)
-		goto fail;
 	/*
 	 * Accepted sockets inherit this: a sender's SCM_RIGHTS then fails.
 	 * Older kernels do not know it; the listener closes what arrives.
 	 */
 	(void)setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &(int){ 0 },
 	    sizeof(int));
-	if (listen(fd, backlog) == -1) {
-		saved = errno;
-		if (!a->abstract)
-			unlink(a->sun.sun_path);
-		errno = saved;
+	if (a->abstract) {
+		if (bind(fd, (const struct sockaddr *)&a->sun, a->len) == -1 ||
+		    listen(fd, backlog) == -1)
+			goto fail;
+	} else if (bind_path(fd, a, mode, uid, gid, backlog) == -1)
 		goto fail;
-	}
 	return fd;
 fail:
 	saved = errno;

@@ -13,8 +13,8 @@ struct peer {
 	int	 ngroups;
 	gid_t	*groups;	/* inline or allocated */
 	gid_t	 inline_groups[PEER_INLINE_GROUPS];
-	char	 user[64];	/* empty when the id has no (short) name */
-	char	 group[64];
+	char	 user[256];	/* empty when the id has no name */
+	char	 group[256];
 };
 
 int	peer_read(int, struct peer *);

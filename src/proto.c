@@ -1,8 +1,8 @@
 /* Encoding and decoding the listener's reply datagrams (see PROTOCOL in the man page). */
-#include <sysexits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "proto.h"
 

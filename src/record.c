@@ -64,23 +64,31 @@ record_utf8_valid(const unsigned char *s, size_t n)
 	return i;
 }
 
-/* Escape a string for a text record; a name field never holds a space. */
+/* Bytes escaped per strnvisx call: bounded memory whatever the request. */
+#define VIS_CHUNK	1024
+
+/* Escape bytes for a text record; no field ever holds a space. */
 static int
 put_vis(FILE *fp, const char *s, size_t n)
 {
-	char	 small[1024], *buf = small;
-	size_t	 need;
-	int	 r;
+	char	 buf[VIS_CHUNK * 4 + 1];
+	size_t	 k;
 
-	/* strnvisx writes at most four bytes per input byte, plus a NUL. */
-	need = n * 4 + 1;
-	if (need > sizeof(small) && (buf = malloc(need)) == NULL)
-		return -1;
-	strnvisx(buf, need, s, n, VIS_FLAGS);
-	r = fputs(buf, fp);
-	if (buf != small)
-		free(buf);
-	return r == EOF ? -1 : 0;
+	while (n > 0) {
+		k = n < VIS_CHUNK ? n : VIS_CHUNK;
+		/*
+		 * NUL is written "\0" unless a digit follows: never end a
+		 * chunk on one, so it is encoded knowing its successor.
+		 */
+		if (k < n && k > 1 && s[k - 1] == '\0')
+			k--;
+		if (strnvisx(buf, sizeof(buf), s, k, VIS_FLAGS) == -1 ||
+		    fputs(buf, fp) == EOF)
+			return -1;
+		s += k;
+		n -= k;
+	}
+	return 0;
 }
 
 static void

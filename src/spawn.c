@@ -44,7 +44,9 @@ spawn_resolve(const char *cmd, char *out, size_t size)
 	int		 r;
 
 	if (strchr(cmd, '/') != NULL) {
-		if (strlcpy(out, cmd, size) >= size || !is_executable(out))
+		/* Absolute, so the listener's working directory does not matter. */
+		if (size < PATH_MAX || realpath(cmd, out) == NULL ||
+		    !is_executable(out))
 			return -1;
 		return 0;
 	}
@@ -53,8 +55,8 @@ spawn_resolve(const char *cmd, char *out, size_t size)
 	for (p = path; ; p = end + 1) {
 		end = strchr(p, ':');
 		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		/* An empty PATH element would mean the current directory: skip it. */
-		if (n > 0) {
+		/* Empty or relative elements depend on the working directory. */
+		if (n > 0 && *p == '/') {
 			r = snprintf(out, size, "%.*s/%s", (int)n, p, cmd);
 			if (r > 0 && (size_t)r < size && is_executable(out))
 				return 0;
