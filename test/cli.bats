@@ -118,3 +118,11 @@ load helpers
 	assert_equal "$status" 69
 	assert_output "peerrelay: connect $NAME: Connection refused"
 }
+
+@test "installed setuid, it refuses to run (77)" {
+	cp "$PEERRELAY" "$TDIR/peerrelay-suid"
+	chmod 4755 "$TDIR/peerrelay-suid"
+	run "${NOBODY[@]}" "$TDIR/peerrelay-suid" --version
+	assert_equal "$status" 77
+	assert_output "peerrelay: refusing to run setuid or setgid"
+}
