@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../src/addr.h"
+#include "../src/clock.h"
 #include "../src/ids.h"
 #include "../src/log.h"
 #include "../src/num.h"
@@ -129,15 +130,6 @@ void
 listen_help(FILE *fp)
 {
 	fputs(listen_usage, fp);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void

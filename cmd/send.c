@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../src/addr.h"
+#include "../src/clock.h"
 #include "../src/ids.h"
 #include "../src/num.h"
 #include "../src/peer.h"
@@ -96,15 +97,6 @@ void
 send_help(FILE *fp)
 {
 	fputs(send_usage, fp);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void

@@ -19,7 +19,8 @@ setup() {
 teardown() {
 	local p
 	for p in "${LPIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null || true
+		# Reaped here, so bash does not report them as "Killed".
+		{ kill -KILL "$p" && wait "$p"; } 2>/dev/null || true
 	done
 	rm -rf "$TDIR"
 }
@@ -79,3 +80,23 @@ wait_for_line() {
 	cat "$file" >&2
 	return 1
 }
+
+# The listener's stdout holds exactly one line per regex given, in order
+# (nothing at all without arguments).
+assert_printed() {
+	run cat "$TDIR/out"
+	assert_success
+	if [ $# -eq 0 ]; then
+		assert_output ""
+		return
+	fi
+	assert_equal "${#lines[@]}" "$#"
+	local i=0 re
+	for re in "$@"; do
+		assert_line --index "$i" --regexp "$re"
+		i=$((i + 1))
+	done
+}
+
+# The start of a text record from a root peer.
+REC='^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* '

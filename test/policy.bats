@@ -10,20 +10,6 @@ NOBODY_GWWW=(setpriv --reuid=65534 --regid=33 --clear-groups)
 NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 
 # Assert the listener printed exactly the lines given (none when no argument).
-assert_printed() {
-	run cat "$TDIR/out"
-	assert_success
-	if [ $# -eq 0 ]; then
-		assert_output ""
-		return
-	fi
-	assert_equal "${#lines[@]}" "$#"
-	local i=0 re
-	for re in "$@"; do
-		assert_line --index "$i" --regexp "$re"
-		i=$((i + 1))
-	done
-}
 
 @test "--allow-user www-data: www-data is allowed and recorded as uid 33" {
 	start_listener "$NAME" --allow-user www-data

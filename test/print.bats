@@ -32,22 +32,7 @@ def unvis(s):
 '
 
 # Assert the listener printed exactly the lines given (none when no argument).
-assert_printed() {
-	run cat "$TDIR/out"
-	assert_success
-	if [ $# -eq 0 ]; then
-		assert_output ""
-		return
-	fi
-	assert_equal "${#lines[@]}" "$#"
-	local i=0 re
-	for re in "$@"; do
-		assert_line --index "$i" --regexp "$re"
-		i=$((i + 1))
-	done
-}
 
-REC='^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* '
 
 @test "text: a simple payload is one exact line" {
 	start_listener "$NAME" --allow-user www-data

@@ -5,22 +5,7 @@
 load helpers
 
 # Assert the listener printed exactly the lines given (none when no argument).
-assert_printed() {
-	run cat "$TDIR/out"
-	assert_success
-	if [ $# -eq 0 ]; then
-		assert_output ""
-		return
-	fi
-	assert_equal "${#lines[@]}" "$#"
-	local i=0 re
-	for re in "$@"; do
-		assert_line --index "$i" --regexp "$re"
-		i=$((i + 1))
-	done
-}
 
-REC='^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* '
 
 # silent_client ADDRESS: a Python client that connects and then says nothing
 # (kept in the background, killed by teardown). Returns once it is connected.
