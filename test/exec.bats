@@ -13,7 +13,7 @@ mkscript() {
 # Wait (bounded) until FILE exists.
 wait_for_file() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		[ -e "$1" ] && return 0
 		sleep 0.05
 	done
@@ -24,7 +24,7 @@ wait_for_file() {
 # Wait (bounded) until FILE has at least N lines matching the regex.
 wait_for_count() {
 	local file=$1 re=$2 n=$3 i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		[ "$(grep -Ec -- "$re" "$file" 2>/dev/null)" -ge "$n" ] && return 0
 		sleep 0.05
 	done

@@ -29,7 +29,7 @@ teardown() {
 # listener PID has died): a readiness check, not a sleep.
 wait_listening() {
 	local addr=$1 pid=$2 i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		if awk -v a="$addr" '$4 == "00010000" && $5 == "0005" && $NF == a { f = 1 } END { exit !f }' /proc/net/unix; then
 			return 0
 		fi
@@ -72,7 +72,7 @@ stop_listener() {
 # Wait (bounded) until FILE contains a line matching the regex.
 wait_for_line() {
 	local file=$1 re=$2 i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
 		sleep 0.05
 	done

@@ -197,7 +197,7 @@ s.close()
 	LPIDS+=("$sp")
 	# Wait (bounded) until the second connection sits in the backlog.
 	local i q=
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		q=$(ss -xlnH | awk -v a="$NAME" '$5 == a { print $3 }')
 		[ "$q" = 1 ] && break
 		sleep 0.05

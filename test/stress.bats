@@ -18,7 +18,7 @@ child_count() { pgrep -P "$LPID" | wc -l; }
 # Wait (bounded) until the listener has no child left.
 wait_no_children() {
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 400); do
 		[ "$(child_count)" -eq 0 ] && return 0
 		sleep 0.05
 	done
@@ -162,7 +162,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 		"$PEERRELAY" send "$TDIR/s" "request-$i" >"$TDIR/o$i" 2>&1 &
 		pids+=($!)
 	done
-	for i in $(seq 1 200); do
+	for i in $(seq 1 400); do
 		[ "$(ls "$TDIR" | grep -c '^started\.')" -eq 10 ] && break
 		sleep 0.05
 	done
@@ -170,7 +170,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 	assert_output 10
 	kill -TERM "$LPID"
 	# The socket file goes at once: no new connection is taken.
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		[ -e "$TDIR/s" ] || break
 		sleep 0.02
 	done
