@@ -73,6 +73,20 @@ fuzz: deps-fuzz $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
 deps-fuzz:
 	@sh test/deps.sh clang libclang-rt-14-dev
 
+# Side by side with a C floor, s6-sudo, socat and sudo: bench/RESULTS.md.
+BENCH_PACKAGES = socat s6 hyperfine sudo python3
+
+bench/floor: bench/floor.c
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ bench/floor.c
+
+bench/timeit: bench/timeit.c
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra $(BSD_CFLAGS) -o $@ \
+	    bench/timeit.c $(BSD_LIBS)
+
+bench: peerrelay bench/floor bench/timeit
+	@sh test/deps.sh $(BENCH_PACKAGES)
+	@sh bench/run.sh
+
 lint-man:
 	mandoc -Tlint -W warning man/peerrelay.1
 
@@ -85,6 +99,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/peerrelay $(DESTDIR)$(MANDIR)/man1/peerrelay.1
 
 clean:
-	rm -f peerrelay peerrelay-asan $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
+	rm -f peerrelay peerrelay-asan bench/floor bench/timeit $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
 
-.PHONY: all deps deps-fuzz check check-asan check-stress fuzz demo lint-man install uninstall clean
+.PHONY: all bench deps deps-fuzz check check-asan check-stress fuzz demo lint-man install uninstall clean

@@ -49,6 +49,12 @@
 #define OUTQ_HIGH		(256 * 1024)
 /* Datagrams taken from one connection per round, so others get their turn. */
 #define BATCH			64
+/* Print mode takes up to this many datagrams per recvmmsg(2)... */
+#define SLOTS			16
+/* ...with at most this much buffer for them all. */
+#define SLOTS_BYTES		(1024 * 1024)
+/* Room for the descriptors one datagram might carry (all are closed). */
+#define CMSG_ROOM		CMSG_SPACE(sizeof(int) * 64)
 #define MAX_KEEP_ENV		64
 #define SAFE_PATH	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -90,7 +96,11 @@ struct server {
 	int			 sfd;
 	struct conn		*conns;
 	unsigned int		 nconns;
-	char			*buf;
+	char			*buf;		/* slots of max_size bytes */
+	int			 slots;
+	struct mmsghdr		 mm[SLOTS];
+	struct iovec		 iov[SLOTS];
+	char			*cmsg;		/* slots of CMSG_ROOM bytes */
 	struct pollfd		*pfd;
 	struct conn		**pconn;	/* which connection each pfd is for */
 	int			 stopping;
@@ -476,54 +486,15 @@ empty_datagram(int fd)
 	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) > 0;
 }
 
-/*
- * Take one datagram. Returns its length, 0 at end of stream, -1 when
- * nothing is waiting. Descriptors passed along (SCM_RIGHTS) are closed at
- * once and make the request invalid (-2).
- */
-static ssize_t
-take_datagram(struct server *s, struct conn *c)
+/* Close descriptors passed along with a datagram; 1 when there were any. */
+static int
+close_passed(struct msghdr *m)
 {
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int) * 64)];
-	} cm;
-	struct msghdr	 msg;
-	struct iovec	 iov;
 	struct cmsghdr	*h;
-	ssize_t		 n;
 	size_t		 i, nfd;
 	int		 fd, passed = 0;
 
-	iov.iov_base = s->buf;
-	iov.iov_len = s->o->max_size;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	for (;;) {
-		n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_TRUNC |
-		    MSG_CMSG_CLOEXEC);
-		if (n != -1)
-			break;
-		if (errno == EAGAIN || errno == EINTR)
-			return -1;
-		c->gone = 1;
-		/*
-		 * A client that closed without reading its replies makes one
-		 * read fail with ECONNRESET; what it sent is still queued.
-		 */
-		if (errno != ECONNRESET)
-			return 0;
-	}
-	/*
-	 * 0 is end of stream, or an empty datagram: only the end of stream
-	 * leaves the socket hung up for reading.
-	 */
-	if (n == 0 && !c->gone && empty_datagram(c->fd))
-		return -3;
-	for (h = CMSG_FIRSTHDR(&msg); h != NULL; h = CMSG_NXTHDR(&msg, h)) {
+	for (h = CMSG_FIRSTHDR(m); h != NULL; h = CMSG_NXTHDR(m, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;
 		nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -533,9 +504,68 @@ take_datagram(struct server *s, struct conn *c)
 		}
 		passed = 1;
 	}
-	if (passed || (msg.msg_flags & MSG_CTRUNC))
-		return -2;
+	return passed || (m->msg_flags & MSG_CTRUNC);
+}
+
+/*
+ * Take up to max datagrams, the i-th into slot i of s->buf, in one
+ * recvmmsg(2). Sets len[i] to each one's length, 0 for the end of stream
+ * (always the last), -2 when descriptors were passed along (closed at once:
+ * the request is invalid), -3 for an empty datagram. Returns how many were
+ * taken, 0 when nothing is waiting.
+ */
+static int
+take_datagrams(struct server *s, struct conn *c, int max, ssize_t *len)
+{
+	int	 i, j, n;
+
+	if (max > s->slots)
+		max = s->slots;
+	for (i = 0; i < max; i++) {
+		s->iov[i].iov_base = s->buf + (size_t)i * s->o->max_size;
+		s->iov[i].iov_len = s->o->max_size;
+		memset(&s->mm[i], 0, sizeof(s->mm[i]));
+		s->mm[i].msg_hdr.msg_iov = &s->iov[i];
+		s->mm[i].msg_hdr.msg_iovlen = 1;
+		s->mm[i].msg_hdr.msg_control = s->cmsg + (size_t)i * CMSG_ROOM;
+		s->mm[i].msg_hdr.msg_controllen = CMSG_ROOM;
+	}
+	for (;;) {
+		n = recvmmsg(c->fd, s->mm, (unsigned int)max, MSG_DONTWAIT |
+		    MSG_TRUNC | MSG_CMSG_CLOEXEC, NULL);
+		if (n != -1)
+			break;
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		c->gone = 1;
+		/*
+		 * A client that closed without reading its replies makes one
+		 * read fail with ECONNRESET; what it sent is still queued.
+		 */
+		if (errno != ECONNRESET) {
+			len[0] = 0;
+			return 1;
+		}
+	}
 	c->active_ms = now_ms();
+	for (i = 0; i < n; i++) {
+		len[i] = s->mm[i].msg_len;
+		if (close_passed(&s->mm[i].msg_hdr))
+			len[i] = -2;
+		if (len[i] != 0)
+			continue;
+		/*
+		 * 0 is end of stream, or an empty datagram: only the end of
+		 * stream is never followed by data, and leaves the socket
+		 * hung up for reading.
+		 */
+		for (j = i + 1; j < n && s->mm[j].msg_len == 0; j++)
+			;
+		if (j < n || (!c->gone && empty_datagram(c->fd)))
+			len[i] = -3;
+		else
+			return i + 1;
+	}
 	return n;
 }
 
@@ -570,32 +600,37 @@ check_datagram(struct server *s, struct conn *c, ssize_t n)
 static void
 print_requests(struct server *s, struct conn *c)
 {
-	ssize_t	 n;
-	int	 i;
+	ssize_t	 len[SLOTS];
+	int	 i, j, k;
 
-	for (i = 0; i < BATCH && outq_bytes(&c->q) < OUTQ_HIGH; i++) {
-		if ((n = take_datagram(s, c)) == -1) {
+	for (i = 0; i < BATCH && outq_bytes(&c->q) < OUTQ_HIGH; i += k) {
+		if ((k = take_datagrams(s, c, BATCH - i, len)) == 0) {
 			if (s->stopping)
 				c->eof = 1;
 			return;
 		}
-		if (n == 0) {
-			c->eof = 1;
-			return;
+		for (j = 0; j < k; j++) {
+			if (len[j] == 0) {
+				c->eof = 1;
+				return;
+			}
+			c->requests++;
+			if (check_datagram(s, c, len[j]))
+				continue;
+			if (record_write(stdout, s->o->format, &c->peer,
+			    s->buf + (size_t)j * s->o->max_size,
+			    (size_t)len[j]) == -1) {
+				log_line(LOG_ALWAYS, "stdout: %s",
+				    strerror(errno));
+				exit(EX_SOFTWARE);
+			}
+			s->stdout_dirty = 1;
+			log_peer(LOG_VERBOSE, "record", &c->peer, "size=%zd",
+			    len[j]);
+			if (outq_put(&c->q, PROTO_ACK, NULL, 0) == -1)
+				c->gone = 1;
+			c->last_status = 0;
 		}
-		c->requests++;
-		if (check_datagram(s, c, n))
-			continue;
-		if (record_write(stdout, s->o->format, &c->peer, s->buf,
-		    (size_t)n) == -1) {
-			log_line(LOG_ALWAYS, "stdout: %s", strerror(errno));
-			exit(EX_SOFTWARE);
-		}
-		s->stdout_dirty = 1;
-		log_peer(LOG_VERBOSE, "record", &c->peer, "size=%zd", n);
-		if (outq_put(&c->q, PROTO_ACK, NULL, 0) == -1)
-			c->gone = 1;
-		c->last_status = 0;
 	}
 }
 
@@ -606,7 +641,7 @@ exec_request(struct server *s, struct conn *c)
 	ssize_t	 n;
 
 	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
-		if ((n = take_datagram(s, c)) == -1) {
+		if (take_datagrams(s, c, 1, &n) == 0) {
 			if (s->stopping)
 				c->eof = 1;
 			return;
@@ -997,7 +1032,7 @@ static void
 serve_init(struct server *s, struct listen_opts *o)
 {
 	unsigned int	 i;
-	size_t		 npfd;
+	size_t		 npfd, bufsize;
 
 	memset(s, 0, sizeof(*s));
 	s->o = o;
@@ -1012,10 +1047,21 @@ serve_init(struct server *s, struct listen_opts *o)
 	npfd = 2 + 3 * (size_t)o->max_conns;
 	s->pfd = calloc(npfd, sizeof(*s->pfd));
 	s->pconn = calloc(npfd, sizeof(*s->pconn));
-	/* Room for the largest request, and for one reply chunk. */
-	s->buf = malloc(o->max_size > PROTO_MAX_REPLY ? o->max_size :
-	    PROTO_MAX_REPLY);
-	if (s->pfd == NULL || s->pconn == NULL || s->buf == NULL)
+	/*
+	 * Print mode takes datagrams in batches, each into a slot as large as
+	 * the largest request; pages are only touched as requests fill them.
+	 */
+	s->slots = 1;
+	if (o->command == NULL)
+		s->slots = SLOTS_BYTES / o->max_size < 1 ? 1 :
+		    SLOTS_BYTES / o->max_size > SLOTS ? SLOTS :
+		    (int)(SLOTS_BYTES / o->max_size);
+	/* Room for the requests, and for one reply chunk. */
+	bufsize = (size_t)s->slots * o->max_size;
+	s->buf = malloc(bufsize > PROTO_MAX_REPLY ? bufsize : PROTO_MAX_REPLY);
+	s->cmsg = malloc((size_t)s->slots * CMSG_ROOM);
+	if (s->pfd == NULL || s->pconn == NULL || s->buf == NULL ||
+	    s->cmsg == NULL)
 		err(EX_SOFTWARE, "malloc");
 }
 
@@ -1061,6 +1107,7 @@ serve_free(struct server *s)
 	free(s->pfd);
 	free(s->pconn);
 	free(s->buf);
+	free(s->cmsg);
 	close(s->sfd);
 }
 

@@ -33,6 +33,9 @@
 /* In record mode, ask for this much send buffer: more requests in flight. */
 #define RECORD_SNDBUF		(1024 * 1024)
 #define READ_CHUNK		65536
+/* Records handed to the kernel per sendmmsg(2), replies taken per recvmmsg(2). */
+#define SEND_BATCH		64
+#define RECV_BATCH		16
 #define LIMIT_SECONDS		86400
 
 enum split { SPLIT_WHOLE, SPLIT_LINES, SPLIT_NULL };
@@ -60,10 +63,13 @@ struct client {
 	int			 in_eof;
 	int			 skipping;	/* inside an oversized record */
 	unsigned long		 recno, empty;
-	/* the record waiting to be sent */
-	const char		*rec;
-	size_t			 rec_len;
-	int			 have_rec;
+	/* records found in the input, waiting to be sent */
+	struct pending {
+		const char	*p;
+		size_t		 len;
+		unsigned long	 recno;
+	}			 pend[SEND_BATCH];
+	size_t			 phead, npend;
 	int			 shut;		/* SHUT_WR done, or cannot send */
 	int			 send_failed;	/* the listener stopped taking */
 	/* replies */
@@ -72,7 +78,10 @@ struct client {
 	int			 refused;
 	int			 out_broken;
 	char			*rbuf;
+	unsigned int		 rslots;	/* replies per recvmmsg */
 };
+
+#define HAVE_PENDING(c)	((c)->phead < (c)->npend)
 
 static const char send_usage[] =
 "usage: peerrelay send [OPTIONS] ADDRESS [MESSAGE]\n"
@@ -387,11 +396,22 @@ handle_reply(struct client *c, const char *buf, size_t n)
 static int
 read_replies(struct client *c)
 {
-	ssize_t	 n;
+	struct mmsghdr	 mm[RECV_BATCH];
+	struct iovec	 iov[RECV_BATCH];
+	unsigned int	 i;
+	int		 n;
 
 	for (;;) {
-		n = recv(c->fd, c->rbuf, PROTO_MAX_REPLY + 1,
-		    MSG_DONTWAIT | MSG_TRUNC);
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < c->rslots; i++) {
+			iov[i].iov_base = c->rbuf + (size_t)i *
+			    (PROTO_MAX_REPLY + 1);
+			iov[i].iov_len = PROTO_MAX_REPLY + 1;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(c->fd, mm, c->rslots, MSG_DONTWAIT | MSG_TRUNC,
+		    NULL);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -403,21 +423,24 @@ read_replies(struct client *c)
 			warn("receive");
 			return -1;
 		}
-		if (n == 0)
-			return -1;
-		if (n > PROTO_MAX_REPLY)
-			errx(EX_SOFTWARE, "protocol error: reply of %zd bytes",
-			    n);
-		handle_reply(c, c->rbuf, (size_t)n);
+		for (i = 0; i < (unsigned int)n; i++) {
+			/* Replies are never empty: 0 is the end of stream. */
+			if (mm[i].msg_len == 0)
+				return -1;
+			if (mm[i].msg_len > PROTO_MAX_REPLY)
+				errx(EX_SOFTWARE, "protocol error: reply of "
+				    "%u bytes", mm[i].msg_len);
+			handle_reply(c, iov[i].iov_base, mm[i].msg_len);
+		}
 	}
 }
 
-/* Find the next record in the input buffer; 1 when one is ready. */
+/* Queue the next record of the input buffer; 1 when there was one. */
 static int
 next_record(struct client *c)
 {
 	char	 delim = c->o->split == SPLIT_LINES ? '\n' : '\0';
-	char	*p;
+	char	*p, *rec;
 	size_t	 len;
 
 	for (;;) {
@@ -442,7 +465,7 @@ next_record(struct client *c)
 			p = c->in + c->end;
 		}
 		len = (size_t)(p - (c->in + c->start));
-		c->rec = c->in + c->start;
+		rec = c->in + c->start;
 		c->start = c->scan = (size_t)(p - c->in) + (p < c->in + c->end);
 		if (c->skipping) {
 			c->skipping = 0;
@@ -453,8 +476,10 @@ next_record(struct client *c)
 			c->empty++;
 			continue;
 		}
-		c->rec_len = len;
-		c->have_rec = 1;
+		c->pend[c->npend].p = rec;
+		c->pend[c->npend].len = len;
+		c->pend[c->npend].recno = c->recno;
+		c->npend++;
 		return 1;
 	}
 }
@@ -489,30 +514,54 @@ read_input(struct client *c)
 	return 0;
 }
 
-/* Send the pending record if the socket takes it; 0 when it must wait. */
+/*
+ * Queue records and send them as far as the socket takes them; 0 when it
+ * must wait, or when there is nothing to send.
+ */
 static int
-send_record(struct client *c)
+send_records(struct client *c)
 {
-	ssize_t	 n;
+	struct mmsghdr	 mm[SEND_BATCH];
+	struct iovec	 iov[SEND_BATCH];
+	struct pending	*r;
+	size_t		 i, n;
+	int		 k;
 
-	n = send(c->fd, c->rec, c->rec_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n == -1) {
+	if (!HAVE_PENDING(c)) {
+		/* Records point into the input: fill only once all are sent. */
+		c->phead = c->npend = 0;
+		while (c->npend < SEND_BATCH && next_record(c))
+			;
+		if (c->npend == 0)
+			return 0;
+	}
+	n = c->npend - c->phead;
+	memset(mm, 0, n * sizeof(mm[0]));
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = (void *)c->pend[c->phead + i].p;
+		iov[i].iov_len = c->pend[c->phead + i].len;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	k = sendmmsg(c->fd, mm, (unsigned int)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (k == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
+		r = &c->pend[c->phead];
 		if (errno == EMSGSIZE || errno == ENOBUFS || errno == ENOMEM) {
-			warnx("record %lu: %zu bytes: %s, not sent", c->recno,
-			    c->rec_len, strerror(errno));
+			warnx("record %lu: %zu bytes: %s, not sent", r->recno,
+			    r->len, strerror(errno));
 			fail(c, EX_DATAERR);
-			c->have_rec = 0;
+			c->phead++;
 			return 1;
 		}
 		/* The listener closed: what it answered is still to be read. */
 		c->shut = c->send_failed = 1;
-		c->have_rec = 0;
+		c->phead = c->npend = 0;
 		return 1;
 	}
-	c->sent++;
-	c->have_rec = 0;
+	c->sent += (unsigned long)k;
+	c->phead += (size_t)k;
 	return 1;
 }
 
@@ -561,11 +610,9 @@ run(struct client *c)
 
 	from_stdin = c->o->split != SPLIT_WHOLE && c->o->message == NULL;
 	for (;;) {
-		while (!c->shut && (c->have_rec || next_record(c))) {
-			if (!send_record(c))
-				break;
-		}
-		if (!c->shut && !c->have_rec && c->in_eof) {
+		while (!c->shut && send_records(c))
+			;
+		if (!c->shut && !HAVE_PENDING(c) && c->in_eof) {
 			(void)shutdown(c->fd, SHUT_WR);
 			c->shut = 1;
 		}
@@ -575,9 +622,9 @@ run(struct client *c)
 			return finish(c, 0);
 		n = 0;
 		pfd[n].fd = c->fd;
-		pfd[n++].events = POLLIN | (c->have_rec && !c->shut ?
+		pfd[n++].events = POLLIN | (HAVE_PENDING(c) && !c->shut ?
 		    POLLOUT : 0);
-		if (from_stdin && !c->have_rec && !c->in_eof && !c->shut) {
+		if (from_stdin && !HAVE_PENDING(c) && !c->in_eof && !c->shut) {
 			pfd[n].fd = STDIN_FILENO;
 			pfd[n++].events = POLLIN;
 		}
@@ -596,7 +643,7 @@ run(struct client *c)
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (read_replies(c) == -1) {
 				c->shut = 1;
-				c->have_rec = 0;
+				c->phead = c->npend = 0;
 				return finish(c, 0);
 			}
 		}
@@ -620,7 +667,9 @@ cmd_send(int argc, char **argv)
 	c.o = &o;
 	if (o.timeout > 0)
 		c.deadline = now_ms() + (long long)o.timeout * 1000;
-	if ((c.rbuf = malloc(PROTO_MAX_REPLY + 1)) == NULL)
+	/* One request needs no batch of replies; a stream of them does. */
+	c.rslots = o.split == SPLIT_WHOLE ? 1 : RECV_BATCH;
+	if ((c.rbuf = malloc(c.rslots * (size_t)(PROTO_MAX_REPLY + 1))) == NULL)
 		err(EX_SOFTWARE, "malloc");
 
 	if (o.message != NULL) {
@@ -641,10 +690,10 @@ cmd_send(int argc, char **argv)
 			errx(EX_DATAERR, "input of %zu bytes is larger than "
 			    "the socket can carry (%zu bytes), nothing sent",
 			    c.end, c.limit);
-		c.rec = c.in;
-		c.rec_len = c.end;
-		c.have_rec = 1;
-		c.recno = 1;
+		c.pend[0].p = c.in;
+		c.pend[0].len = c.end;
+		c.pend[0].recno = c.recno = 1;
+		c.npend = 1;
 		/* The one record is taken: nothing is left to split. */
 		c.start = c.scan = c.end;
 	} else

@@ -14,6 +14,7 @@
 #include "proto.h"
 
 #define FRAME_HDR	sizeof(uint32_t)
+#define OUTQ_BATCH	64
 
 int
 outq_put(struct outq *q, int type, const void *data, size_t len)
@@ -57,26 +58,39 @@ outq_put(struct outq *q, int type, const void *data, size_t len)
 
 /*
  * Send queued datagrams until the queue is empty (0) or the socket is full
- * (1); -1 with errno when the peer is gone.
+ * (1); -1 with errno when the peer is gone. Up to OUTQ_BATCH go per
+ * sendmmsg(2): a stream of acknowledgements costs few system calls.
  */
 int
 outq_send(struct outq *q, int fd)
 {
+	struct mmsghdr	 mm[OUTQ_BATCH];
+	struct iovec	 iov[OUTQ_BATCH];
 	uint32_t	 n;
-	ssize_t		 r;
+	size_t		 at;
+	int		 i, k;
 
 	while (q->head < q->tail) {
-		memcpy(&n, q->buf + q->head, FRAME_HDR);
-		r = send(fd, q->buf + q->head + FRAME_HDR, n,
+		memset(mm, 0, sizeof(mm));
+		for (k = 0, at = q->head; k < OUTQ_BATCH && at < q->tail; k++) {
+			memcpy(&n, q->buf + at, FRAME_HDR);
+			iov[k].iov_base = q->buf + at + FRAME_HDR;
+			iov[k].iov_len = n;
+			mm[k].msg_hdr.msg_iov = &iov[k];
+			mm[k].msg_hdr.msg_iovlen = 1;
+			at += FRAME_HDR + n;
+		}
+		k = sendmmsg(fd, mm, (unsigned int)k,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (r == -1) {
+		if (k == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
 				return 1;
 			return -1;
 		}
-		q->head += FRAME_HDR + n;
+		for (i = 0; i < k; i++)
+			q->head += FRAME_HDR + iov[i].iov_len;
 	}
 	q->head = q->tail = 0;
 	return 0;

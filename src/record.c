@@ -13,7 +13,8 @@
 #include "peer.h"
 #include "record.h"
 
-#define VIS_FLAGS	(VIS_CSTYLE | VIS_OCTAL | VIS_WHITE)
+#define VIS_FLAGS	RECORD_VIS_FLAGS
+
 
 int
 record_format_parse(const char *s, enum record_format *f)
@@ -64,30 +65,82 @@ record_utf8_valid(const unsigned char *s, size_t n)
 	return i;
 }
 
-/* Bytes escaped per strnvisx call: bounded memory whatever the request. */
-#define VIS_CHUNK	1024
+/*
+ * What strnvisx(3) makes of each byte, asked of it once: in the C locale
+ * every byte is encoded alone, and the only context is a NUL, which is
+ * written "\000" rather than "\0" when an octal digit follows. A table
+ * spares the per-call wide-character conversion and allocation that
+ * dominated print mode's profile; the fuzzer checks it against strnvisx.
+ */
+static char	 vis_byte[256][5];
+static char	 vis_nul_octal[5];
+static int	 vis_ready;
+
+static int
+vis_init(void)
+{
+	char	 in[2], out[9];
+	int	 c, n;
+
+	for (c = 0; c < 256; c++) {
+		in[0] = (char)c;
+		if ((n = strnvisx(out, sizeof(out), in, 1, VIS_FLAGS)) == -1 ||
+		    n >= (int)sizeof(vis_byte[c]))
+			return -1;
+		memcpy(vis_byte[c], out, (size_t)n + 1);
+	}
+	in[0] = '\0';
+	in[1] = '0';
+	/* Encode NUL with an octal digit after it, and drop that digit. */
+	if ((n = strnvisx(out, sizeof(out), in, 2, VIS_FLAGS)) < 2 ||
+	    n - 1 >= (int)sizeof(vis_nul_octal) || out[n - 1] != '0')
+		return -1;
+	memcpy(vis_nul_octal, out, (size_t)n - 1);
+	vis_nul_octal[n - 1] = '\0';
+	vis_ready = 1;
+	return 0;
+}
 
 /* Escape bytes for a text record; no field ever holds a space. */
 static int
 put_vis(FILE *fp, const char *s, size_t n)
 {
-	char	 buf[VIS_CHUNK * 4 + 1];
-	size_t	 k;
+	const unsigned char	*u = (const unsigned char *)s;
+	const char		*e;
+	char			 buf[4096];
+	size_t			 i, k = 0, run;
 
-	while (n > 0) {
-		k = n < VIS_CHUNK ? n : VIS_CHUNK;
-		/*
-		 * NUL is written "\0" unless a digit follows: never end a
-		 * chunk on one, so it is encoded knowing its successor.
-		 */
-		if (k < n && k > 1 && s[k - 1] == '\0')
-			k--;
-		if (strnvisx(buf, sizeof(buf), s, k, VIS_FLAGS) == -1 ||
-		    fputs(buf, fp) == EOF)
-			return -1;
-		s += k;
-		n -= k;
+	if (!vis_ready && vis_init() == -1)
+		return -1;
+	for (i = 0; i < n; ) {
+		/* A run of bytes that stand for themselves goes out whole. */
+		for (run = i; run < n && vis_byte[u[run]][1] == '\0' &&
+		    vis_byte[u[run]][0] == (char)u[run]; run++)
+			;
+		if (run > i) {
+			if (k > 0 && fwrite(buf, 1, k, fp) != k)
+				return -1;
+			k = 0;
+			if (fwrite(s + i, 1, run - i, fp) != run - i)
+				return -1;
+			i = run;
+			continue;
+		}
+		e = vis_byte[u[i]];
+		if (u[i] == '\0' && i + 1 < n && u[i + 1] >= '0' &&
+		    u[i + 1] <= '7')
+			e = vis_nul_octal;
+		if (k + 4 > sizeof(buf)) {
+			if (fwrite(buf, 1, k, fp) != k)
+				return -1;
+			k = 0;
+		}
+		while (*e != '\0')
+			buf[k++] = *e++;
+		i++;
 	}
+	if (k > 0 && fwrite(buf, 1, k, fp) != k)
+		return -1;
 	return 0;
 }
 

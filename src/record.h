@@ -7,6 +7,9 @@
 
 #include "peer.h"
 
+/* How text records escape (strnvisx(3) flags), for those who decode them. */
+#define RECORD_VIS_FLAGS	(VIS_CSTYLE | VIS_OCTAL | VIS_WHITE)
+
 enum record_format {
 	RECORD_TEXT,
 	RECORD_JSON,

@@ -1,6 +1,7 @@
 /*
  * Fuzz the print-mode encoders with any payload and names: a text record is
- * one line of printable ASCII whose data field unvis-decodes to the payload;
+ * one line of printable ASCII whose data field is strnvisx's encoding and
+ * unvis-decodes to the payload;
  * a JSON record is one line of valid JSON.
  */
 #define LIBBSD_OPENBSD_VIS
@@ -56,6 +57,14 @@ check_text(const char *out, size_t len, const char *d, size_t n)
 		free(enc);
 	}
 	if (m < 0 || (size_t)m != n || memcmp(dec, d, n) != 0)
+		abort();
+	free(dec);
+	/* The table-driven encoder writes exactly what strnvisx would. */
+	if ((dec = malloc(4 * n + 1)) == NULL)
+		abort();
+	m = strnvisx(dec, 4 * n + 1, d, n, RECORD_VIS_FLAGS);
+	if (m < 0 || (size_t)m != (size_t)(out + len - 1 - data) ||
+	    memcmp(dec, data, (size_t)m) != 0)
 		abort();
 	free(dec);
 }

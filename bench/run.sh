@@ -1,0 +1,283 @@
+#!/bin/sh
+# make bench: peerrelay side by side with a C floor and the tools people use
+# instead, interleaved in one run, reported as medians and ratios in
+# bench/RESULTS.md. Nothing here passes or fails on time.
+#
+# Sizes can be lowered for a quick look: BENCH_RT_ROUNDS, BENCH_STREAM_LINES,
+# BENCH_STREAM_ROUNDS, BENCH_EXEC_LINES, BENCH_EXEC_ROUNDS.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+PR=$top/peerrelay
+FLOOR=$top/bench/floor
+TIMEIT=$top/bench/timeit
+OUT=${BENCH_RESULTS:-$top/bench/RESULTS.md}
+RT_ROUNDS=${BENCH_RT_ROUNDS:-300}
+STREAM_LINES=${BENCH_STREAM_LINES:-100000}
+STREAM_ROUNDS=${BENCH_STREAM_ROUNDS:-11}
+EXEC_LINES=${BENCH_EXEC_LINES:-2000}
+EXEC_ROUNDS=${BENCH_EXEC_ROUNDS:-7}
+CAT=/bin/cat
+TRUE=/bin/true
+
+# A short directory: sun_path holds 108 bytes.
+D=$(mktemp -d /tmp/prb.XXXXXX)
+chmod 755 "$D"
+PIDS=
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || :; done
+	wait 2>/dev/null || :
+	rm -rf "$D"
+}
+trap cleanup EXIT INT TERM
+
+say() { printf '%s\n' "$*" >&2; }
+
+# Wait until PATH is a listening socket (flags 00010000 in /proc/net/unix).
+listening() {
+	i=0
+	while ! awk -v p="$1" '$8 == p && $4 == "00010000" { f = 1 } END { exit !f }' \
+	    /proc/net/unix; do
+		i=$((i + 1))
+		[ $i -lt 400 ] || { say "bench: $1 never listened"; exit 1; }
+		sleep 0.05
+	done
+}
+
+# start NAME SOCKET CMD...: run a server in the background, wait for it.
+start() {
+	name=$1 sock=$2
+	shift 2
+	"$@" >/dev/null 2>"$D/$name.err" &
+	PIDS="$PIDS $!"
+	eval "pid_$name=$!"
+	listening "$sock"
+}
+
+kb() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Can sudo run as nobody without a password here?
+SUDO=
+if have sudo && sudo -n -u nobody "$TRUE" 2>/dev/null; then
+	SUDO=$(command -v sudo)
+fi
+HAVE_S6=
+have s6-ipcserver && have s6-sudo && HAVE_S6=1
+HAVE_SOCAT=
+have socat && HAVE_SOCAT=1
+
+# --- 1. round trip ---------------------------------------------------------
+say "bench: round trip ($RT_ROUNDS rounds)"
+printf hello >"$D/msg"
+start pr "$D/pr.sock" "$PR" listen -q "$D/pr.sock" -- "$CAT"
+start floor "$D/fl.sock" "$FLOOR" serve "$D/fl.sock" -- "$CAT"
+{
+	printf 'peerrelay\t%s send %s hello\n' "$PR" "$D/pr.sock"
+	printf 'floor\t%s send %s hello\n' "$FLOOR" "$D/fl.sock"
+} >"$D/rt.spec"
+if [ -n "$HAVE_S6" ]; then
+	mkdir -p "$D/rules/uid/$(id -u)"
+	: >"$D/rules/uid/$(id -u)/allow"
+	start s6 "$D/s6.sock" s6-ipcserver "$D/s6.sock" \
+	    s6-ipcserver-access -v0 -i "$D/rules" s6-sudod "$CAT"
+	printf 's6-sudo\t%s %s\n' "$(command -v s6-sudo)" "$D/s6.sock" \
+	    >>"$D/rt.spec"
+fi
+if [ -n "$HAVE_SOCAT" ]; then
+	start socat "$D/so.sock" socat \
+	    "UNIX-LISTEN:$D/so.sock,type=5,fork" "EXEC:$CAT"
+	printf 'socat\t%s - UNIX-CONNECT:%s,type=5\n' "$(command -v socat)" \
+	    "$D/so.sock" >>"$D/rt.spec"
+fi
+[ -z "$SUDO" ] ||
+	printf 'sudo\t%s -n -u nobody %s\n' "$SUDO" "$CAT" >>"$D/rt.spec"
+
+# Every contender must really carry the message there and back.
+while IFS='	' read -r name cmd; do
+	# shellcheck disable=SC2086
+	got=$($cmd <"$D/msg")
+	[ "$got" = hello ] || { say "bench: $name returned '$got'"; exit 1; }
+done <"$D/rt.spec"
+"$TIMEIT" -n "$RT_ROUNDS" -w 20 -i "$D/msg" "$D/rt.spec" >"$D/rt.out"
+
+# --- 2. streaming ----------------------------------------------------------
+say "bench: streaming $STREAM_LINES lines ($STREAM_ROUNDS rounds)"
+# 64-byte lines: 63 characters and the newline.
+awk -v n="$STREAM_LINES" 'BEGIN {
+	for (i = 0; i < n; i++)
+		printf "%010d abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\n", i
+}' >"$D/lines"
+start prs "$D/prs.sock" "$PR" listen -q "$D/prs.sock"
+start floors "$D/fls.sock" "$FLOOR" serve "$D/fls.sock"
+{
+	printf 'peerrelay\t%s send --lines %s\n' "$PR" "$D/prs.sock"
+	printf 'floor\t%s stream %s\n' "$FLOOR" "$D/fls.sock"
+} >"$D/st.spec"
+if [ -n "$HAVE_SOCAT" ]; then
+	start socats "$D/sos.sock" socat -u -b 64 \
+	    "UNIX-LISTEN:$D/sos.sock,type=5,fork" OPEN:/dev/null,wronly
+	printf 'socat -b 64\t%s -u -b 64 STDIN UNIX-CONNECT:%s,type=5\n' \
+	    "$(command -v socat)" "$D/sos.sock" >>"$D/st.spec"
+fi
+# The print listener must have written every line it acknowledged.
+"$PR" listen -q --once "$D/chk.sock" >"$D/chk.out" 2>/dev/null &
+chk=$!
+listening "$D/chk.sock"
+"$PR" send --lines "$D/chk.sock" <"$D/lines"
+wait "$chk"
+[ "$(wc -l <"$D/chk.out")" -eq "$STREAM_LINES" ] ||
+	{ say "bench: print mode lost lines"; exit 1; }
+"$TIMEIT" -n "$STREAM_ROUNDS" -w 1 -i "$D/lines" "$D/st.spec" >"$D/st.out"
+
+# --- 3. exec rate ----------------------------------------------------------
+say "bench: exec rate, $EXEC_LINES commands ($EXEC_ROUNDS rounds)"
+awk -v n="$EXEC_LINES" 'BEGIN { for (i = 0; i < n; i++) print "run", i }' \
+    >"$D/execs"
+start pre "$D/pre.sock" "$PR" listen -q "$D/pre.sock" -- "$TRUE"
+start floore "$D/fle.sock" "$FLOOR" serve -e "$D/fle.sock" -- "$TRUE"
+{
+	printf 'peerrelay\t%s send --lines %s\n' "$PR" "$D/pre.sock"
+	printf 'floor\t%s lines %s\n' "$FLOOR" "$D/fle.sock"
+} >"$D/ex.spec"
+"$TIMEIT" -n "$EXEC_ROUNDS" -w 1 -i "$D/execs" "$D/ex.spec" >"$D/ex.out"
+
+# --- 4. memory -------------------------------------------------------------
+say "bench: listener memory"
+start idle "$D/idle.sock" "$PR" listen -q "$D/idle.sock" -- "$CAT"
+# shellcheck disable=SC2154
+idle_pid=$pid_idle
+rss_idle=$(kb "$idle_pid" VmRSS)
+hwm_idle=$(kb "$idle_pid" VmHWM)
+hold() {	# hold N: N connections open, each served once
+	mkfifo "$D/hold.in.$1"
+	"$FLOOR" hold "$D/idle.sock" "$1" hello <"$D/hold.in.$1" >"$D/hold.out.$1" &
+	hp=$!
+	exec 9>"$D/hold.in.$1"
+	i=0
+	until grep -q ready "$D/hold.out.$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 400 ] || { say "bench: hold $1 never ready"; exit 1; }
+		sleep 0.05
+	done
+	eval "rss_$1=\$(kb $idle_pid VmRSS)"
+	exec 9>&-
+	wait "$hp"
+}
+hold 1
+hold 64
+hwm_64=$(kb "$idle_pid" VmHWM)
+# shellcheck disable=SC2154
+per_conn=$(( (rss_64 - rss_1) * 1024 / 63 ))
+ctx=
+floor_idle=$(kb "$pid_floor" VmRSS)
+[ -z "$HAVE_S6" ] || ctx="$ctx, s6-ipcserverd $(kb "$pid_s6" VmRSS) KiB"
+[ -z "$HAVE_SOCAT" ] || ctx="$ctx, socat $(kb "$pid_socat" VmRSS) KiB"
+
+# --- hyperfine, as a second opinion on the round trip ------------------------
+HF=
+if have hyperfine; then
+	say "bench: hyperfine cross-check"
+	hyperfine -N -w 20 -r "$RT_ROUNDS" --export-json "$D/hf.json" \
+	    -n peerrelay "$PR send $D/pr.sock hello" \
+	    -n floor "$FLOOR send $D/fl.sock hello" >/dev/null 2>&1 &&
+	HF=$(python3 -c '
+import json, sys
+r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
+print("%.3f %.3f %.2f" % (r["peerrelay"], r["floor"], r["peerrelay"] / r["floor"]))
+' "$D/hf.json") || HF=
+fi
+
+# --- report ----------------------------------------------------------------
+med() { awk -F'\t' -v n="$2" '$1 == n { print $2 }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+{
+	echo "# peerrelay benchmark"
+	echo
+	echo "Written by \`make bench\` (bench/run.sh) on $(date -u +%Y-%m-%d)."
+	echo "Machine: $(uname -srm), $(nproc) cores," \
+	    "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)."
+	echo "peerrelay $("$PR" --version 2>&1 | awk '{ print $NF }')," \
+	    "$(socat -V 2>/dev/null | awk '/socat version/ { print "socat " $3 }')," \
+	    "$(dpkg-query -W -f 's6 ${Version}' s6 2>/dev/null || :)," \
+	    "$("$SUDO" -V 2>/dev/null | head -1 || :)."
+	echo
+	echo "Medians of interleaved runs (each round runs every contender once, in"
+	echo "rotating order), wall-clock time of the whole client process."
+	echo "Ratios are peerrelay / other: below 1 means peerrelay is faster."
+	echo "Absolute figures drift between runs on a shared machine; compare"
+	echo "ratios within one run."
+	echo
+	echo "## 1. Round trip: one request, its output and status ($RT_ROUNDS rounds)"
+	echo
+	echo "| contender | median ms | min ms | peerrelay / it |"
+	echo "|---|---:|---:|---:|"
+	p=$(med "$D/rt.out" peerrelay)
+	while IFS='	' read -r name m lo hi n; do
+		echo "| $name | $m | $lo | $(ratio "$p" "$m") |"
+	done <"$D/rt.out"
+	echo
+	echo "- peerrelay: \`peerrelay send SOCK hello\` to \`listen SOCK -- cat\`"
+	echo "- floor: bench/floor.c, connect + send + read to end; the server"
+	echo "  checks SO_PEERCRED and fork+execs cat on the connection (no relaying,"
+	echo "  no exit status)"
+	echo "- s6-sudo: s6-ipcserver + s6-ipcserver-access (uid rule) + s6-sudod cat"
+	echo "- socat: SEQPACKET UNIX-LISTEN,fork with EXEC:cat; client \`socat -\`"
+	echo "- sudo: \`sudo -n -u nobody cat\`"
+	[ -z "$HF" ] || {
+		set -- $HF
+		echo
+		echo "hyperfine -N, same two commands, not interleaved: peerrelay $1 ms," \
+		    "floor $2 ms, ratio $3."
+	}
+	echo
+	echo "## 2. Streaming: $STREAM_LINES lines of 64 bytes ($STREAM_ROUNDS rounds)"
+	echo
+	echo "| contender | median ms | lines/s | peerrelay / it |"
+	echo "|---|---:|---:|---:|"
+	p=$(med "$D/st.out" peerrelay)
+	while IFS='	' read -r name m lo hi n; do
+		echo "| $name | $m |" \
+		    "$(awk -v l="$STREAM_LINES" -v m="$m" 'BEGIN { printf "%.0f", l / m * 1000 }') |" \
+		    "$(ratio "$p" "$m") |"
+	done <"$D/st.out"
+	echo
+	echo "- peerrelay: \`send --lines\` into a print-mode listener (text records"
+	echo "  to /dev/null), every line acknowledged after its record is written"
+	echo "- floor: one send(2) per line, no acknowledgement; server writes each"
+	echo "  datagram to /dev/null; the client waits for the server to close"
+	echo "- socat -b 64: \`socat -u -b 64 STDIN UNIX-CONNECT:SOCK,type=5\` into"
+	echo "  \`socat -u UNIX-LISTEN:SOCK,type=5,fork OPEN:/dev/null\`"
+	echo
+	echo "## 3. Exec rate: $EXEC_LINES commands over one connection ($EXEC_ROUNDS rounds)"
+	echo
+	echo "| contender | median ms | commands/s | peerrelay / it |"
+	echo "|---|---:|---:|---:|"
+	p=$(med "$D/ex.out" peerrelay)
+	while IFS='	' read -r name m lo hi n; do
+		echo "| $name | $m |" \
+		    "$(awk -v l="$EXEC_LINES" -v m="$m" 'BEGIN { printf "%.0f", l / m * 1000 }') |" \
+		    "$(ratio "$p" "$m") |"
+	done <"$D/ex.out"
+	echo
+	echo "- peerrelay: \`send --lines\` into \`listen SOCK -- true\`: each line"
+	echo "  is a request, true's stdin a sealed memfd, its output relayed, its"
+	echo "  status returned"
+	echo "- floor: the server fork+execs true per datagram (stdin /dev/null),"
+	echo "  waits, and replies one status byte; the client pipelines"
+	echo
+	echo "## 4. Listener memory (exec mode, \`-- cat\`)"
+	echo
+	echo "| state | VmRSS KiB |"
+	echo "|---|---:|"
+	echo "| idle, just started (peak $hwm_idle KiB) | $rss_idle |"
+	echo "| 1 connection held, served once | $rss_1 |"
+	echo "| 64 connections held, each served once (peak $hwm_64 KiB) | $rss_64 |"
+	echo
+	echo "Growth per concurrent connection: about $per_conn bytes" \
+	    "((64 held - 1 held) / 63)."
+	echo "Idle for comparison: floor server $floor_idle KiB$ctx."
+} >"$OUT"
+cat "$OUT"
