@@ -82,6 +82,8 @@ struct conn {
 	struct outq	 q;
 	char		**env;
 	struct job	 job;
+	int		 counted;	/* said hello: acks go as 'A' counts */
+	unsigned long	 acks;		/* records written, not yet acknowledged */
 	int		 eof;		/* client sent end of stream */
 	int		 gone;		/* client vanished: drop replies */
 	unsigned long long requests;
@@ -371,6 +373,21 @@ conn_close(struct server *s, struct conn *c, const char *why)
 	s->accept_paused = 0;
 }
 
+/* Queue the acknowledgements counted so far as one 'A' reply. */
+static void
+put_acks(struct conn *c)
+{
+	char	 msg[16];
+	int	 n;
+
+	if (c->acks == 0)
+		return;
+	n = snprintf(msg, sizeof(msg), "%lu", c->acks);
+	if (outq_put(&c->q, PROTO_ACKS, msg, (size_t)n) == -1)
+		c->gone = 1;
+	c->acks = 0;
+}
+
 /* Queue a refusal "r<status> <reason>" for the client. */
 static void
 refuse(struct conn *c, int status, const char *reason)
@@ -378,6 +395,8 @@ refuse(struct conn *c, int status, const char *reason)
 	char	 msg[256];
 	int	 n;
 
+	/* Replies keep request order. */
+	put_acks(c);
 	n = snprintf(msg, sizeof(msg), "%d %s", status, reason);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = snprintf(msg, sizeof(msg), "%d refused", status);
@@ -581,6 +600,18 @@ check_datagram(struct server *s, struct conn *c, ssize_t n)
 		refuse(c, EX_DATAERR, "file descriptors are not accepted");
 		return 1;
 	}
+	if (n == -3 && c->requests == 1) {
+		/*
+		 * An empty first datagram is the hello, not a request: the
+		 * client can take acknowledgements as counts.
+		 */
+		c->requests = 0;
+		c->counted = 1;
+		if (outq_put(&c->q, PROTO_HELLO, "A", 1) == -1)
+			c->gone = 1;
+		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=A");
+		return 1;
+	}
 	if (n == -3) {
 		log_peer(LOG_NORMAL, "refused", &c->peer, "reason=empty request");
 		refuse(c, EX_DATAERR, "empty request");
@@ -627,7 +658,10 @@ print_requests(struct server *s, struct conn *c)
 			s->stdout_dirty = 1;
 			log_peer(LOG_VERBOSE, "record", &c->peer, "size=%zd",
 			    len[j]);
-			if (outq_put(&c->q, PROTO_ACK, NULL, 0) == -1)
+			if (c->counted) {
+				if (++c->acks == PROTO_MAX_ACKS)
+					put_acks(c);
+			} else if (outq_put(&c->q, PROTO_ACK, NULL, 0) == -1)
 				c->gone = 1;
 			c->last_status = 0;
 		}
@@ -917,7 +951,11 @@ flush_replies(struct server *s)
 	}
 	for (i = 0; i < s->o->max_conns; i++) {
 		c = &s->conns[i];
-		if (c->fd == -1 || outq_bytes(&c->q) == 0)
+		if (c->fd == -1)
+			continue;
+		/* Only now: every record they acknowledge is on stdout. */
+		put_acks(c);
+		if (outq_bytes(&c->q) == 0)
 			continue;
 		if (c->gone) {
 			outq_clear(&c->q);

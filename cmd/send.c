@@ -74,6 +74,8 @@ struct client {
 	int			 send_failed;	/* the listener stopped taking */
 	/* replies */
 	unsigned long		 sent, answered;
+	int			 said_hello;
+	int			 hello;		/* said hello, no answer yet */
 	int			 first_fail;
 	int			 refused;
 	int			 out_broken;
@@ -361,6 +363,8 @@ handle_reply(struct client *c, const char *buf, size_t n)
 		(void)write_all(STDERR_FILENO, r.data, r.len);
 		return;
 	}
+	if (r.type == PROTO_HELLO)
+		c->hello = 0;
 	if (!r.terminal)
 		return;
 	/* A denied connection is refused once, whatever was sent. */
@@ -370,9 +374,15 @@ handle_reply(struct client *c, const char *buf, size_t n)
 		warnx("refused: %.*s", (int)r.len, r.data);
 		return;
 	}
-	if (c->answered == c->sent)
+	/* A listener that knows no hello refuses it as an empty request. */
+	if (c->hello && r.type == PROTO_REFUSED && r.status == EX_DATAERR) {
+		c->hello = 0;
+		return;
+	}
+	if (r.count > c->sent - c->answered)
 		errx(EX_SOFTWARE, "protocol error: a reply to no request");
-	req = ++c->answered;
+	c->answered += r.count;
+	req = c->answered;
 	if (r.status == 0)
 		return;
 	fail(c, r.status);
@@ -521,10 +531,10 @@ read_input(struct client *c)
 static int
 send_records(struct client *c)
 {
-	struct mmsghdr	 mm[SEND_BATCH];
-	struct iovec	 iov[SEND_BATCH];
+	struct mmsghdr	 mm[SEND_BATCH + 1];
+	struct iovec	 iov[SEND_BATCH + 1];
 	struct pending	*r;
-	size_t		 i, n;
+	size_t		 i, n, h;
 	int		 k;
 
 	if (!HAVE_PENDING(c)) {
@@ -535,15 +545,28 @@ send_records(struct client *c)
 		if (c->npend == 0)
 			return 0;
 	}
+	/*
+	 * Before the first of several records, say hello (an empty datagram):
+	 * the listener may then acknowledge them in counts, not one by one.
+	 */
+	h = c->o->split != SPLIT_WHOLE && !c->said_hello;
 	n = c->npend - c->phead;
-	memset(mm, 0, n * sizeof(mm[0]));
-	for (i = 0; i < n; i++) {
-		iov[i].iov_base = (void *)c->pend[c->phead + i].p;
-		iov[i].iov_len = c->pend[c->phead + i].len;
+	memset(mm, 0, (n + h) * sizeof(mm[0]));
+	for (i = 0; i < n + h; i++) {
+		iov[i].iov_base = h && i == 0 ? (void *)"" :
+		    (void *)c->pend[c->phead + i - h].p;
+		iov[i].iov_len = h && i == 0 ? 0 :
+		    c->pend[c->phead + i - h].len;
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
 	}
-	k = sendmmsg(c->fd, mm, (unsigned int)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	k = sendmmsg(c->fd, mm, (unsigned int)(n + h),
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (k > 0 && h) {
+		c->said_hello = c->hello = 1;
+		if (--k == 0)
+			return 1;
+	}
 	if (k == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "ids.h"
 #include "peer.h"
 
@@ -64,12 +65,64 @@ peer_read(int fd, struct peer *p)
 	return read_groups(fd, p);
 }
 
+/*
+ * Names seen lately, by id: a busy listener reads the user and group
+ * databases once per id every NAME_TTL_MS, not on every connection. The
+ * policy never uses them (it holds numbers); a renamed user shows under
+ * the old name for at most that long.
+ */
+#define NAME_SLOTS	8
+#define NAME_TTL_MS	5000
+
+struct name_cache {
+	struct {
+		unsigned long	 id;
+		long long	 expires;	/* 0: empty slot */
+		char		 name[sizeof(((struct peer *)0)->user)];
+	}		 slot[NAME_SLOTS];
+	unsigned int	 next;		/* the slot to reuse */
+};
+
+static struct name_cache	 users, groups;
+
+static void
+cached_name(struct name_cache *nc, unsigned long id, char *buf, size_t size,
+    int (*lookup)(unsigned long, char *, size_t))
+{
+	long long	 now = now_ms();
+	unsigned int	 i;
+
+	for (i = 0; i < NAME_SLOTS; i++) {
+		if (nc->slot[i].expires > now && nc->slot[i].id == id) {
+			strlcpy(buf, nc->slot[i].name, size);
+			return;
+		}
+	}
+	(void)lookup(id, buf, size);
+	i = nc->next++ % NAME_SLOTS;
+	nc->slot[i].id = id;
+	nc->slot[i].expires = now + NAME_TTL_MS;
+	strlcpy(nc->slot[i].name, buf, sizeof(nc->slot[i].name));
+}
+
+static int
+user_name(unsigned long id, char *buf, size_t size)
+{
+	return ids_user_name((uid_t)id, buf, size);
+}
+
+static int
+group_name(unsigned long id, char *buf, size_t size)
+{
+	return ids_group_name((gid_t)id, buf, size);
+}
+
 /* Resolve the names, for logs, records and the command's environment. */
 void
 peer_names(struct peer *p)
 {
-	ids_user_name(p->uid, p->user, sizeof(p->user));
-	ids_group_name(p->gid, p->group, sizeof(p->group));
+	cached_name(&users, p->uid, p->user, sizeof(p->user), user_name);
+	cached_name(&groups, p->gid, p->group, sizeof(p->group), group_name);
 }
 
 void

@@ -21,6 +21,23 @@ leading_number(const char *s, size_t n, int max, size_t *used)
 	return v;
 }
 
+/* The whole of s (n bytes) as a count of 1 to PROTO_MAX_ACKS; 0 if not. */
+static unsigned long
+whole_count(const char *s, size_t n)
+{
+	unsigned long	 v = 0;
+	size_t		 i;
+
+	if (n == 0 || n > 9 || s[0] == '0')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v;
+}
+
 /*
  * Classify one reply datagram. Returns -1 for a malformed known type; an
  * unknown type is not an error (type 0): later versions may add types.
@@ -36,10 +53,12 @@ proto_decode(const char *buf, size_t len, struct reply *r)
 		return -1;
 	r->data = buf + 1;
 	r->len = len - 1;
+	r->count = 1;		/* for the terminal types */
 	switch (buf[0]) {
 	case PROTO_STDOUT:
 	case PROTO_STDERR:
 		r->type = buf[0];
+		r->count = 0;
 		return 0;
 	case PROTO_EXIT:
 	case PROTO_SIGNAL:
@@ -61,6 +80,16 @@ proto_decode(const char *buf, size_t len, struct reply *r)
 		r->type = buf[0];
 		r->terminal = 1;
 		return 0;
+	case PROTO_ACKS:
+		if ((r->count = whole_count(r->data, r->len)) == 0)
+			return -1;
+		r->type = buf[0];
+		r->terminal = 1;
+		return 0;
+	case PROTO_HELLO:
+		r->type = buf[0];
+		r->count = 0;
+		return 0;
 	case PROTO_REFUSED:
 		if ((v = leading_number(r->data, r->len, 255, &used)) < 1)
 			return -1;
@@ -75,6 +104,7 @@ proto_decode(const char *buf, size_t len, struct reply *r)
 		}
 		return 0;
 	default:
+		r->count = 0;
 		return 0;
 	}
 }

@@ -20,11 +20,17 @@
 #define PROTO_TIMEOUT		't'
 #define PROTO_REFUSED		'r'
 #define PROTO_ACK		'a'
+/* Extensions, only for a client that asked with a hello (an empty first datagram). */
+#define PROTO_HELLO		'h'	/* the hello's answer: what is granted */
+#define PROTO_ACKS		'A'	/* acknowledges the next N requests */
+/* The most requests one 'A' reply acknowledges. */
+#define PROTO_MAX_ACKS		999999999UL
 
 struct reply {
 	int		 type;		/* 0 for a type this version ignores */
 	int		 terminal;	/* ends one request */
 	int		 status;	/* exit status for send, when terminal */
+	unsigned long	 count;		/* requests a terminal reply answers */
 	const char	*data;		/* o, e: the bytes; r: the reason */
 	size_t		 len;
 };

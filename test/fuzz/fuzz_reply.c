@@ -19,5 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r.type == PROTO_ACK && r.status != 0)
 		abort();
+	/* A terminal reply answers at least one request; nothing else does. */
+	if (r.terminal != (r.count > 0) || r.count > PROTO_MAX_ACKS)
+		abort();
 	return 0;
 }
