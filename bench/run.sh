@@ -210,6 +210,25 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	echo "Absolute figures drift between runs on a shared machine; compare"
 	echo "ratios within one run."
 	echo
+	echo "## Against the targets of issue 5 (figures, not a verdict)"
+	echo
+	echo "| measure | target | this run |"
+	echo "|---|---|---:|"
+	echo "| round trip, peerrelay / floor | at most 1.25 |" \
+	    "$(ratio "$(med "$D/rt.out" peerrelay)" "$(med "$D/rt.out" floor)") |"
+	[ -z "$HAVE_S6" ] ||
+	echo "| round trip, peerrelay / s6-sudo | at most 0.6 |" \
+	    "$(ratio "$(med "$D/rt.out" peerrelay)" "$(med "$D/rt.out" s6-sudo)") |"
+	echo "| streaming, peerrelay / floor | at most 2 |" \
+	    "$(ratio "$(med "$D/st.out" peerrelay)" "$(med "$D/st.out" floor)") |"
+	[ -z "$HAVE_SOCAT" ] ||
+	echo "| streaming, socat -b 64 / peerrelay (speed-up) | at least 3 |" \
+	    "$(ratio "$(med "$D/st.out" 'socat -b 64')" "$(med "$D/st.out" peerrelay)") |"
+	echo "| exec rate, peerrelay time / floor time | at most 1.3 |" \
+	    "$(ratio "$(med "$D/ex.out" peerrelay)" "$(med "$D/ex.out" floor)") |"
+	echo "| listener RSS idle | under 2048 KiB | $rss_idle KiB |"
+	echo "| growth per concurrent connection | stated | $per_conn bytes |"
+	echo
 	echo "## 1. Round trip: one request, its output and status ($RT_ROUNDS rounds)"
 	echo
 	echo "| contender | median ms | min ms | peerrelay / it |"
@@ -246,6 +265,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	echo
 	echo "- peerrelay: \`send --lines\` into a print-mode listener (text records"
 	echo "  to /dev/null), every line acknowledged after its record is written"
+	echo "  (send says hello, so acknowledgements come as counts: see PROTOCOL)"
 	echo "- floor: one send(2) per line, no acknowledgement; server writes each"
 	echo "  datagram to /dev/null; the client waits for the server to close"
 	echo "- socat -b 64: \`socat -u -b 64 STDIN UNIX-CONNECT:SOCK,type=5\` into"
