@@ -192,6 +192,17 @@ fi
 # --- report ----------------------------------------------------------------
 med() { awk -F'\t' -v n="$2" '$1 == n { print $2 }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# rate_table TIMES COUNT UNIT: medians, COUNT per second, and ratios.
+rate_table() {
+	echo "| contender | median ms | $3 | peerrelay / it |"
+	echo "|---|---:|---:|---:|"
+	p=$(med "$1" peerrelay)
+	while IFS='	' read -r name m lo hi n; do
+		echo "| $name | $m |" \
+		    "$(awk -v l="$2" -v m="$m" 'BEGIN { printf "%.0f", l / m * 1000 }') |" \
+		    "$(ratio "$p" "$m") |"
+	done <"$1"
+}
 
 {
 	echo "# peerrelay benchmark"
@@ -254,14 +265,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	echo
 	echo "## 2. Streaming: $STREAM_LINES lines of 64 bytes ($STREAM_ROUNDS rounds)"
 	echo
-	echo "| contender | median ms | lines/s | peerrelay / it |"
-	echo "|---|---:|---:|---:|"
-	p=$(med "$D/st.out" peerrelay)
-	while IFS='	' read -r name m lo hi n; do
-		echo "| $name | $m |" \
-		    "$(awk -v l="$STREAM_LINES" -v m="$m" 'BEGIN { printf "%.0f", l / m * 1000 }') |" \
-		    "$(ratio "$p" "$m") |"
-	done <"$D/st.out"
+	rate_table "$D/st.out" "$STREAM_LINES" lines/s
 	echo
 	echo "- peerrelay: \`send --lines\` into a print-mode listener (text records"
 	echo "  to /dev/null), every line acknowledged after its record is written"
@@ -273,14 +277,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	echo
 	echo "## 3. Exec rate: $EXEC_LINES commands over one connection ($EXEC_ROUNDS rounds)"
 	echo
-	echo "| contender | median ms | commands/s | peerrelay / it |"
-	echo "|---|---:|---:|---:|"
-	p=$(med "$D/ex.out" peerrelay)
-	while IFS='	' read -r name m lo hi n; do
-		echo "| $name | $m |" \
-		    "$(awk -v l="$EXEC_LINES" -v m="$m" 'BEGIN { printf "%.0f", l / m * 1000 }') |" \
-		    "$(ratio "$p" "$m") |"
-	done <"$D/ex.out"
+	rate_table "$D/ex.out" "$EXEC_LINES" commands/s
 	echo
 	echo "- peerrelay: \`send --lines\` into \`listen SOCK -- true\`: each line"
 	echo "  is a request, true's stdin a sealed memfd, its output relayed, its"
