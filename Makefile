@@ -12,8 +12,9 @@ BSD_LIBS !=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
 ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
-		src/addr.c src/ids.c src/log.c src/num.c src/outq.c \
-		src/peer.c src/policy.c src/proto.c src/record.c src/spawn.c
+		src/activate.c src/addr.c src/ids.c src/log.c src/num.c \
+		src/outq.c src/peer.c src/policy.c src/privdrop.c src/proto.c \
+		src/record.c src/spawn.c src/title.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)
 
