@@ -261,7 +261,8 @@ int
 spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
     size_t len, struct job *j)
 {
-	struct sigaction	 sa;
+	/* A kernel struct sigaction of zeros: SIG_DFL, no flags, empty mask. */
+	static const char	 dfl[64];
 	sigset_t		 none;
 	const char * volatile	 stage = NULL;
 	volatile int		 child_errno = 0;
@@ -276,15 +277,18 @@ spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
 		return -1;
 	if (output_pipe(out) == -1 || output_pipe(err) == -1)
 		goto fail;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
 	sigemptyset(&none);
 	if ((pid = vfork()) == -1)
 		goto fail;
 	if (pid == 0) {
-		/* Not shared with the listener: vfork copies the handlers. */
+		/*
+		 * Every signal at its default, 32 and 33 included (glibc's
+		 * sigaction refuses those). Not shared with the listener:
+		 * vfork copies the handlers.
+		 */
 		for (sig = 1; sig < NSIG; sig++)
-			(void)sigaction(sig, &sa, NULL);
+			(void)syscall(SYS_rt_sigaction, sig, dfl, NULL,
+			    (NSIG - 1) / 8);
 		step = "setpgid";
 		if (setpgid(0, 0) == -1)
 			goto child_fail;
