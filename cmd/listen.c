@@ -1122,12 +1122,12 @@ serve_free(struct server *s)
 
 /* The socket systemd passed as fd 3, checked; exits on a wrong one. */
 static int
-inherited_socket(struct listen_opts *o)
+inherited_socket(struct listen_opts *o, int take)
 {
 	const char	*errstr;
 	int		 fd;
 
-	if ((fd = activate_socket(&o->act, &o->addr, &errstr)) == -1)
+	if ((fd = activate_socket(&o->act, &o->addr, take, &errstr)) == -1)
 		errx(EX_UNAVAILABLE, "socket activation: %s", errstr);
 	return fd;
 }
@@ -1171,7 +1171,7 @@ check_config(struct listen_opts *o)
 	size_t			 i;
 
 	if (o->activated)
-		(void)inherited_socket(o);
+		(void)inherited_socket(o, 0);
 	if (o->command != NULL &&
 	    spawn_resolve(o->command[0], path, sizeof(path)) == -1)
 		errx(EX_USAGE, "%s: not found or not executable",
@@ -1274,7 +1274,7 @@ cmd_listen(int argc, char **argv)
 		s.sp.runas = &o.runas;
 	fd_budget(&o);
 	if (o.activated)
-		s.lfd = inherited_socket(&o);
+		s.lfd = inherited_socket(&o, 1);
 	else
 		s.lfd = addr_listen(&o.addr, o.mode, o.owner_uid, o.owner_gid,
 		    SOMAXCONN);

@@ -56,8 +56,12 @@ main(int argc, char **argv)
 
 	/* err(3) and the log say "peerrelay:" however the binary is named. */
 	program_invocation_short_name = "peerrelay";
-	/* Moves argv and environ away, so the title can take their place. */
-	setproctitle_init(argc, argv, environ);
+	/*
+	 * Moves argv and environ away, so the title can take their place:
+	 * only the listener has a title, send is not slowed by the copy.
+	 */
+	if (argc > 1 && strcmp(argv[1], "listen") == 0)
+		setproctitle_init(argc, argv, environ);
 	/*
 	 * Started with 0, 1 or 2 closed, the next socket would take its place
 	 * and log lines would go to a client: fill them with /dev/null.

@@ -30,7 +30,7 @@
 int
 activate_env(struct activation *a)
 {
-	const char	*pid, *fds, *errstr;
+	const char	*pid, *fds, *errstr, *errstr2;
 	long long	 p, n;
 
 	memset(a, 0, sizeof(*a));
@@ -46,16 +46,16 @@ activate_env(struct activation *a)
 	} else {
 		a->state = ACTIVATE_OTHER;
 		p = strtonum(pid, 1, INT_MAX, &errstr);
+		n = strtonum(fds, 0, ACTIVATE_MAX_FDS, &errstr2);
 		if (errstr != NULL)
 			snprintf(a->why, sizeof(a->why), "LISTEN_PID=%.32s: "
 			    "%s", pid, errstr);
 		else if ((pid_t)p != getpid())
 			snprintf(a->why, sizeof(a->why), "LISTEN_PID=%lld is "
 			    "not this process (%ld)", p, (long)getpid());
-		else if ((n = strtonum(fds, 0, ACTIVATE_MAX_FDS, &errstr)),
-		    errstr != NULL)
+		else if (errstr2 != NULL)
 			snprintf(a->why, sizeof(a->why), "LISTEN_FDS=%.32s: "
-			    "%s", fds, errstr);
+			    "%s", fds, errstr2);
 		else if (n != 1)
 			snprintf(a->why, sizeof(a->why), "LISTEN_FDS=%lld: "
 			    "exactly one socket expected", n);
@@ -111,12 +111,14 @@ describe(struct activation *a, const struct sockaddr_un *sun, socklen_t len)
 }
 
 /*
- * Take fd 3: it must be an AF_UNIX SOCK_SEQPACKET socket that listens.
+ * Check fd 3: it must be an AF_UNIX SOCK_SEQPACKET socket that listens.
  * Fills ad so that nothing is ever unlinked for it; -1 and *errstr on
- * failure.
+ * failure. With take, also make it ours: close-on-exec, non-blocking, no
+ * SCM_RIGHTS. (Its flags are shared with systemd: --check changes none.)
  */
 int
-activate_socket(struct activation *a, struct addr *ad, const char **errstr)
+activate_socket(struct activation *a, struct addr *ad, int take,
+    const char **errstr)
 {
 	struct sockaddr_un	 sun;
 	socklen_t		 len = sizeof(sun), olen;
@@ -152,6 +154,16 @@ activate_socket(struct activation *a, struct addr *ad, const char **errstr)
 		    ".socket unit?)";
 		return -1;
 	}
+	describe(a, &sun, len);
+	memset(ad, 0, sizeof(*ad));
+	ad->sun = sun;
+	ad->len = len;
+	ad->abstract = len > offsetof(struct sockaddr_un, sun_path) &&
+	    sun.sun_path[0] == '\0';
+	ad->text = a->text;
+	/* ino stays 0: systemd owns the file, we never remove it. */
+	if (!take)
+		return ACTIVATE_FD;
 	/* As a socket we bound ourselves: close-on-exec, never blocking. */
 	if ((fl = fcntl(ACTIVATE_FD, F_GETFL)) == -1 ||
 	    fcntl(ACTIVATE_FD, F_SETFL, fl | O_NONBLOCK) == -1 ||
@@ -162,13 +174,5 @@ activate_socket(struct activation *a, struct addr *ad, const char **errstr)
 	/* Accepted sockets inherit this: a sender's SCM_RIGHTS then fails. */
 	(void)setsockopt(ACTIVATE_FD, SOL_SOCKET, SO_PASSRIGHTS, &(int){ 0 },
 	    sizeof(int));
-	describe(a, &sun, len);
-	memset(ad, 0, sizeof(*ad));
-	ad->sun = sun;
-	ad->len = len;
-	ad->abstract = len > offsetof(struct sockaddr_un, sun_path) &&
-	    sun.sun_path[0] == '\0';
-	ad->text = a->text;
-	/* ino stays 0: systemd owns the file, we never remove it. */
 	return ACTIVATE_FD;
 }

@@ -21,6 +21,7 @@ struct activation {
 };
 
 int	activate_env(struct activation *);
-int	activate_socket(struct activation *, struct addr *, const char **);
+int	activate_socket(struct activation *, struct addr *, int,
+	    const char **);
 
 #endif

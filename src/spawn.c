@@ -4,6 +4,7 @@
  * signals, its own process group, and no descriptor beyond 0, 1 and 2.
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -267,9 +268,11 @@ spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
 	const char * volatile	 stage = NULL;
 	volatile int		 child_errno = 0;
 	const char		*step;
+	struct rlimit		 rl;
 	pid_t			 pid;
 	int			 in, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int			 saved, sig, ws;
+	int			 saved, sig, ws, fd;
+	volatile int		 maxfd;
 
 	memset(j, 0, sizeof(*j));
 	j->out = j->err = -1;
@@ -278,6 +281,9 @@ spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
 	if (output_pipe(out) == -1 || output_pipe(err) == -1)
 		goto fail;
 	sigemptyset(&none);
+	/* For kernels before close_range(2) (5.9). */
+	maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
 	if ((pid = vfork()) == -1)
 		goto fail;
 	if (pid == 0) {
@@ -297,8 +303,12 @@ spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
 		    dup2(err[1], 2) == -1)
 			goto child_fail;
 		step = "close_range";
-		if (syscall(SYS_close_range, 3U, ~0U, 0) == -1)
-			goto child_fail;
+		if (syscall(SYS_close_range, 3U, ~0U, 0) == -1) {
+			if (errno != ENOSYS)
+				goto child_fail;
+			for (fd = 3; fd < maxfd; fd++)
+				(void)close(fd);
+		}
 		if (runas_drop(sp->runas, &step) == -1)
 			goto child_fail;
 		step = "sigprocmask";
