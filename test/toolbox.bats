@@ -177,7 +177,7 @@ echo "stdin=$(cat)"'
 	assert_equal "$(env_names)" "PATH PROTO PRT_MARK UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER "
 }
 
-@test "socket activation: a socket from a program of ours (python) on fd 3 works the same, abstract or path" {
+@test "socket activation: any parent's listening SEQPACKET socket on fd 3 (here Python's) works the same, and is left in place" {
 	with_fd3 seqpacket "$TDIR/p" "$PEERRELAY" listen --once -- /bin/cat \
 	    >"$TDIR/out" 2>"$TDIR/err" 3>&- &
 	LPID=$!
