@@ -2,6 +2,9 @@
 PREFIX ?=	/usr/local
 BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
+COMPDIR ?=	$(PREFIX)/share/bash-completion/completions
+PKGLIBDIR ?=	$(PREFIX)/lib/peerrelay
+EXAMPLESDIR ?=	$(PKGLIBDIR)/examples
 DESTDIR ?=
 
 CC ?=		cc
@@ -12,14 +15,15 @@ BSD_LIBS !=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
 ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
-		src/addr.c src/ids.c src/log.c src/num.c src/outq.c \
-		src/peer.c src/policy.c src/proto.c src/record.c src/spawn.c
+		src/activate.c src/addr.c src/ids.c src/log.c src/num.c \
+		src/outq.c src/peer.c src/policy.c src/privdrop.c src/proto.c \
+		src/record.c src/spawn.c src/title.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)
 
 # Debian packages the build, the tests and the demo need.
 PACKAGES =	gcc make pkg-config libbsd-dev bats bats-support bats-assert \
-		mandoc socat python3 util-linux
+		mandoc socat python3 util-linux systemd passwd procps
 
 all: peerrelay
 
@@ -90,13 +94,30 @@ bench: peerrelay bench/floor bench/timeit
 lint-man:
 	mandoc -Tlint -W warning man/peerrelay.1
 
+EXAMPLES_BIN =	config-updater cron-send
+EXAMPLES_DOC =	crontab
+UNITS =		peerrelay-config-update.socket peerrelay-config-update.service
+
 install: peerrelay
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(COMPDIR) $(DESTDIR)$(EXAMPLESDIR)/systemd
 	install -m 0755 peerrelay $(DESTDIR)$(BINDIR)/peerrelay
 	install -m 0644 man/peerrelay.1 $(DESTDIR)$(MANDIR)/man1/peerrelay.1
+	install -m 0644 completion/peerrelay.bash $(DESTDIR)$(COMPDIR)/peerrelay
+	install -m 0755 $(EXAMPLES_BIN:%=examples/%) $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 $(EXAMPLES_DOC:%=examples/%) $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 $(UNITS:%=contrib/systemd/%) \
+	    $(DESTDIR)$(EXAMPLESDIR)/systemd
 
+# Everything install put, and the directories that are peerrelay's alone.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/peerrelay $(DESTDIR)$(MANDIR)/man1/peerrelay.1
+	rm -f $(DESTDIR)$(BINDIR)/peerrelay $(DESTDIR)$(MANDIR)/man1/peerrelay.1 \
+	    $(DESTDIR)$(COMPDIR)/peerrelay \
+	    $(EXAMPLES_BIN:%=$(DESTDIR)$(EXAMPLESDIR)/%) \
+	    $(EXAMPLES_DOC:%=$(DESTDIR)$(EXAMPLESDIR)/%) \
+	    $(UNITS:%=$(DESTDIR)$(EXAMPLESDIR)/systemd/%)
+	-rmdir $(DESTDIR)$(EXAMPLESDIR)/systemd $(DESTDIR)$(EXAMPLESDIR) \
+	    $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
 
 clean:
 	rm -f peerrelay peerrelay-asan bench/floor bench/timeit $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)

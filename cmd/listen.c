@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/activate.h"
 #include "../src/addr.h"
 #include "../src/clock.h"
 #include "../src/ids.h"
@@ -32,9 +33,11 @@
 #include "../src/outq.h"
 #include "../src/peer.h"
 #include "../src/policy.h"
+#include "../src/privdrop.h"
 #include "../src/proto.h"
 #include "../src/record.h"
 #include "../src/spawn.h"
+#include "../src/title.h"
 #include "cmd.h"
 
 #define DEFAULT_MAX_SIZE	(64 * 1024)
@@ -74,6 +77,12 @@ struct listen_opts {
 	char			*keep_env[MAX_KEEP_ENV];
 	size_t			 nkeep;
 	char			**command;	/* NULL: print mode */
+	struct activation	 act;		/* what LISTEN_* said */
+	int			 activated;	/* no ADDRESS: systemd's fd 3 */
+	int			 check;		/* --check: validate, print */
+	int			 syslog;
+	const char		*run_as;	/* --run-as as given, or NULL */
+	struct runas		 runas;
 };
 
 struct conn {
@@ -113,11 +122,13 @@ struct server {
 };
 
 static const char listen_usage[] =
-"usage: peerrelay listen [OPTIONS] ADDRESS [-- COMMAND [ARG...]]\n"
+"usage: peerrelay listen [OPTIONS] [ADDRESS] [-- COMMAND [ARG...]]\n"
 "\n"
 "Bind a SOCK_SEQPACKET Unix socket (ADDRESS: @name abstract, else a path),\n"
 "check each peer's credentials, and for every datagram of an allowed peer\n"
 "print a record (no COMMAND) or run COMMAND with the datagram as stdin.\n"
+"Without ADDRESS, take the listening socket systemd passed (LISTEN_PID,\n"
+"LISTEN_FDS=1: fd 3).\n"
 "\n"
 "  -u, --allow-user USER|UID     allow this user (repeatable)\n"
 "  -g, --allow-group GROUP|GID   allow this primary or supplementary group\n"
@@ -132,6 +143,9 @@ static const char listen_usage[] =
 "  -m, --mode OCTAL              socket file permissions (paths only)\n"
 "  -o, --owner USER[:GROUP]      socket file owner (paths only)\n"
 "  -e, --keep-env NAME           pass variable NAME to COMMAND (repeatable)\n"
+"      --run-as USER[:GROUP]     run COMMAND as USER with USER's groups (root)\n"
+"      --syslog                  log through syslog(3), not stderr\n"
+"      --check                   validate, print the effective policy, exit\n"
 "  -q, --quiet                   log only denials and errors\n"
 "  -v, --verbose                 log more\n"
 "  -h, --help                    show this help\n"
@@ -147,7 +161,8 @@ listen_help(FILE *fp)
 static void
 parse_options(int argc, char **argv, struct listen_opts *o)
 {
-	enum { OPT_ALLOW_ANY = 256, OPT_ONCE };
+	enum { OPT_ALLOW_ANY = 256, OPT_ONCE, OPT_RUN_AS, OPT_SYSLOG,
+	    OPT_CHECK };
 	static const struct option longopts[] = {
 		{ "allow-user",		required_argument, NULL, 'u' },
 		{ "allow-group",	required_argument, NULL, 'g' },
@@ -161,13 +176,16 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 		{ "mode",		required_argument, NULL, 'm' },
 		{ "owner",		required_argument, NULL, 'o' },
 		{ "keep-env",		required_argument, NULL, 'e' },
+		{ "run-as",		required_argument, NULL, OPT_RUN_AS },
+		{ "syslog",		no_argument,	   NULL, OPT_SYSLOG },
+		{ "check",		no_argument,	   NULL, OPT_CHECK },
 		{ "quiet",		no_argument,	   NULL, 'q' },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ NULL,			0,		   NULL, 0 }
 	};
 	const char	*errstr = NULL;
-	int		 ch, have_owner = 0;
+	int		 ch, have_owner = 0, before, dashdash = 0;
 
 	policy_init(&o->policy, geteuid());
 	o->format = RECORD_TEXT;
@@ -180,8 +198,15 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 	o->owner_gid = (gid_t)-1;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+u:g:f:s:c:T:i:m:o:e:qvh",
-	    longopts, NULL)) != -1) {
+	for (;;) {
+		/* Did getopt eat a "--" (no ADDRESS before the command)? */
+		before = optind;
+		if ((ch = getopt_long(argc, argv, "+u:g:f:s:c:T:i:m:o:e:qvh",
+		    longopts, NULL)) == -1) {
+			dashdash = optind == before + 1 &&
+			    strcmp(argv[before], "--") == 0;
+			break;
+		}
 		switch (ch) {
 		case 'u':
 			if (policy_add_user(&o->policy, optarg, &errstr) == -1)
@@ -253,6 +278,19 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 				    "itself", optarg);
 			o->keep_env[o->nkeep++] = optarg;
 			break;
+		case OPT_RUN_AS:
+			runas_free(&o->runas);
+			if (runas_parse(optarg, &o->runas, &errstr) == -1)
+				errx(EX_USAGE, "--run-as %s: %s", optarg,
+				    errstr);
+			o->run_as = optarg;
+			break;
+		case OPT_SYSLOG:
+			o->syslog = 1;
+			break;
+		case OPT_CHECK:
+			o->check = 1;
+			break;
 		case 'q':
 			o->verbosity = LOG_ALWAYS;
 			break;
@@ -269,14 +307,24 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
-		errx(EX_USAGE, "listen: missing ADDRESS (see peerrelay help "
-		    "listen)");
-	if (addr_parse(argv[0], &o->addr, &errstr) == -1)
+	if (argc < 1 || dashdash) {
+		/* No ADDRESS: only a socket systemd passed to us will do. */
+		if (o->act.state != ACTIVATE_OURS)
+			errx(EX_USAGE, "listen: missing ADDRESS, and no socket "
+			    "passed by systemd: %s (see peerrelay help listen)",
+			    o->act.why);
+		o->activated = 1;
+		if (dashdash && argc == 0)
+			errx(EX_USAGE, "listen: missing COMMAND after --");
+		if (dashdash)
+			o->command = argv;
+	} else if (addr_parse(argv[0], &o->addr, &errstr) == -1)
 		errx(EX_USAGE, "address '%s': %s", argv[0], errstr);
-	argc--;
-	argv++;
-	if (argc > 0) {
+	else {
+		argc--;
+		argv++;
+	}
+	if (!o->activated && argc > 0) {
 		/* Strict, so a misplaced option is not taken for a command. */
 		if (strcmp(argv[0], "--") != 0)
 			errx(EX_USAGE, "listen: unexpected '%s' after ADDRESS "
@@ -287,6 +335,12 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 			errx(EX_USAGE, "listen: missing COMMAND after --");
 		o->command = argv;
 	}
+	if (o->activated && (o->mode != (mode_t)-1 || have_owner))
+		errx(EX_USAGE, "--mode and --owner do not apply to a socket "
+		    "passed by systemd (set SocketMode=, SocketUser= and "
+		    "SocketGroup= in its .socket unit)");
+	if (o->run_as != NULL && o->command == NULL)
+		errx(EX_USAGE, "--run-as needs a COMMAND");
 	if (o->addr.abstract && (o->mode != (mode_t)-1 || have_owner))
 		errx(EX_USAGE, "--mode and --owner need a filesystem socket, "
 		    "not %s", o->addr.text);
@@ -1023,6 +1077,8 @@ serve(struct server *s)
 		close_finished(s);
 		if (s->nconns == 0 && (s->stopping || (s->o->once && s->served)))
 			return;
+		title_listen(s->o->activated ? s->o->act.name : s->o->addr.text,
+		    s->nconns);
 		n = poll_set(s);
 		timeout = next == -1 ? -1 : (int)(next - now);
 		if (s->stopping)
@@ -1149,23 +1205,164 @@ serve_free(struct server *s)
 	close(s->sfd);
 }
 
+/* The socket systemd passed as fd 3, checked; exits on a wrong one. */
+static int
+inherited_socket(struct listen_opts *o, int take)
+{
+	const char	*errstr;
+	int		 fd;
+
+	if ((fd = activate_socket(&o->act, &o->addr, take, &errstr)) == -1)
+		errx(EX_UNAVAILABLE, "socket activation: %s", errstr);
+	return fd;
+}
+
+static const char *
+user_name(uid_t uid, char *buf, size_t size)
+{
+	if (ids_user_name(uid, buf, size) == -1)
+		strlcpy(buf, "-", size);
+	return buf;
+}
+
+static const char *
+group_name(gid_t gid, char *buf, size_t size)
+{
+	if (ids_group_name(gid, buf, size) == -1)
+		strlcpy(buf, "-", size);
+	return buf;
+}
+
+/* --run-as: only with the privilege to change identity (and to signal it). */
+static void
+check_run_as(const struct listen_opts *o)
+{
+	const char	*errstr;
+
+	if (o->run_as != NULL && runas_permitted(&errstr) == -1)
+		errx(EX_NOPERM, "--run-as %s: %s", o->run_as, errstr);
+}
+
+/*
+ * --check: everything start-up checks, without binding or running
+ * anything; then the effective configuration on stdout, one "key: value"
+ * line each.
+ */
+static int
+check_config(struct listen_opts *o)
+{
+	const struct policy	*pol = &o->policy;
+	char			 path[PATH_MAX], n1[256], n2[256];
+	size_t			 i;
+
+	if (o->activated)
+		(void)inherited_socket(o, 0);
+	if (o->command != NULL &&
+	    spawn_resolve(o->command[0], path, sizeof(path)) == -1)
+		errx(EX_USAGE, "%s: not found or not executable",
+		    o->command[0]);
+	check_run_as(o);
+	fd_budget(o);
+	printf("address: %s (%s)\n", o->addr.text, o->activated ?
+	    "passed by systemd" : o->addr.abstract ? "abstract" :
+	    "filesystem path");
+	if (!o->activated && !o->addr.abstract) {
+		if (o->mode == (mode_t)-1)
+			printf("socket mode: as the umask allows\n");
+		else
+			printf("socket mode: %04o\n", (unsigned int)o->mode);
+		if (o->owner_uid == (uid_t)-1)
+			printf("socket owner: unchanged\n");
+		else if (o->owner_gid == (gid_t)-1)
+			printf("socket owner: %s (uid %lu)\n",
+			    user_name(o->owner_uid, n1, sizeof(n1)),
+			    (unsigned long)o->owner_uid);
+		else
+			printf("socket owner: %s:%s (uid %lu, gid %lu)\n",
+			    user_name(o->owner_uid, n1, sizeof(n1)),
+			    group_name(o->owner_gid, n2, sizeof(n2)),
+			    (unsigned long)o->owner_uid,
+			    (unsigned long)o->owner_gid);
+	}
+	if (pol->any)
+		printf("allow: any peer\n");
+	if (!pol->any && pol->nuids == 0 && pol->ngids == 0)
+		printf("allow: user %s (uid %lu, the listener's own)\n",
+		    user_name(pol->self, n1, sizeof(n1)),
+		    (unsigned long)pol->self);
+	for (i = 0; i < pol->nuids; i++)
+		printf("allow: user %s (uid %lu)\n",
+		    user_name(pol->uids[i], n1, sizeof(n1)),
+		    (unsigned long)pol->uids[i]);
+	for (i = 0; i < pol->ngids; i++)
+		printf("allow: group %s (gid %lu)\n",
+		    group_name(pol->gids[i], n1, sizeof(n1)),
+		    (unsigned long)pol->gids[i]);
+	if (o->command == NULL)
+		printf("mode: print (format %s)\n", o->format == RECORD_JSON ?
+		    "json" : o->format == RECORD_RAW ? "raw" : "text");
+	else {
+		printf("mode: exec\ncommand: %s", path);
+		for (i = 1; o->command[i] != NULL; i++)
+			printf(" %s", o->command[i]);
+		printf("\n");
+	}
+	if (o->run_as != NULL) {
+		printf("run-as: %s (uid %lu), group %s (gid %lu), groups",
+		    user_name(o->runas.uid, n1, sizeof(n1)),
+		    (unsigned long)o->runas.uid,
+		    group_name(o->runas.gid, n2, sizeof(n2)),
+		    (unsigned long)o->runas.gid);
+		for (i = 0; i < o->runas.ngroups; i++)
+			printf("%c%lu", i == 0 ? ' ' : ',',
+			    (unsigned long)o->runas.groups[i]);
+		printf("\n");
+	}
+	for (i = 0; i < o->nkeep; i++)
+		printf("keep-env: %s\n", o->keep_env[i]);
+	printf("max-size: %zu\nmax-conns: %u\ntimeout: %u\n"
+	    "idle-timeout: %u\nonce: %s\nlog: %s\n", o->max_size,
+	    o->max_conns, o->timeout, o->idle_timeout, o->once ? "yes" : "no",
+	    o->syslog ? "syslog (daemon; denials authpriv)" : "stderr");
+	if (fflush(stdout) == EOF)
+		err(EX_SOFTWARE, "stdout");
+	runas_free(&o->runas);
+	return 0;
+}
+
 int
 cmd_listen(int argc, char **argv)
 {
 	struct listen_opts	 o;
 	struct server		 s;
 
-	/* Descriptors inherited from whoever started us are not ours to keep. */
-	closefrom(3);
 	memset(&o, 0, sizeof(o));
+	/*
+	 * Descriptors inherited from whoever started us are not ours to keep,
+	 * but for the socket systemd passed (fd 3).
+	 */
+	closefrom(activate_env(&o.act) ? ACTIVATE_FD + 1 : ACTIVATE_FD);
 	parse_options(argc, argv, &o);
+	/* An ADDRESS was given after all: systemd's socket is not used. */
+	if (o.act.state == ACTIVATE_OURS && !o.activated)
+		close(ACTIVATE_FD);
+	if (o.check)
+		return check_config(&o);
+	check_run_as(&o);
 	log_set_verbosity(o.verbosity);
+	if (o.syslog)
+		log_set_syslog();
 	serve_init(&s, &o);
 	if (o.command != NULL)
 		setup_command(&s);
+	if (o.run_as != NULL)
+		s.sp.runas = &o.runas;
 	fd_budget(&o);
-	s.lfd = addr_listen(&o.addr, o.mode, o.owner_uid, o.owner_gid,
-	    SOMAXCONN);
+	if (o.activated)
+		s.lfd = inherited_socket(&o, 1);
+	else
+		s.lfd = addr_listen(&o.addr, o.mode, o.owner_uid, o.owner_gid,
+		    SOMAXCONN);
 	if (s.lfd == -1) {
 		if (errno == EADDRINUSE)
 			errx(EX_UNAVAILABLE, "%s: address in use by a running "
@@ -1187,6 +1384,7 @@ cmd_listen(int argc, char **argv)
 	serve(&s);
 	stop_listening(&s);
 	serve_free(&s);
+	runas_free(&o.runas);
 	if (fflush(stdout) == EOF)
 		err(EX_SOFTWARE, "stdout");
 	return o.once ? s.last_status : 0;

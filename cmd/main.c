@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -23,7 +24,7 @@ static const struct {
 };
 
 static const char usage[] =
-"usage: peerrelay listen [OPTIONS] ADDRESS [-- COMMAND [ARG...]]\n"
+"usage: peerrelay listen [OPTIONS] [ADDRESS] [-- COMMAND [ARG...]]\n"
 "       peerrelay send [OPTIONS] ADDRESS [MESSAGE]\n"
 "       peerrelay help [listen|send]\n"
 "       peerrelay --help | --version\n"
@@ -53,6 +54,14 @@ main(int argc, char **argv)
 {
 	size_t	 i;
 
+	/* err(3) and the log say "peerrelay:" however the binary is named. */
+	program_invocation_short_name = "peerrelay";
+	/*
+	 * Moves argv and environ away, so the title can take their place:
+	 * only the listener has a title, send is not slowed by the copy.
+	 */
+	if (argc > 1 && strcmp(argv[1], "listen") == 0)
+		setproctitle_init(argc, argv, environ);
 	/*
 	 * Started with 0, 1 or 2 closed, the next socket would take its place
 	 * and log lines would go to a client: fill them with /dev/null.
@@ -61,8 +70,6 @@ main(int argc, char **argv)
 		if (fcntl((int)i, F_GETFD) == -1 &&
 		    open("/dev/null", O_RDWR) != (int)i)
 			return EX_SOFTWARE;
-	/* err(3) and the log say "peerrelay:" however the binary is named. */
-	program_invocation_short_name = "peerrelay";
 	/* Installed setuid or setgid, the environment is the caller's: refuse. */
 	if (getauxval(AT_SECURE) != 0)
 		errx(EX_NOPERM, "refusing to run setuid or setgid");

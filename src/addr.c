@@ -11,11 +11,6 @@
 
 #include "addr.h"
 
-/* Linux 6.16 lets a receiver refuse SCM_RIGHTS; older headers lack the name. */
-#ifndef SO_PASSRIGHTS
-#define SO_PASSRIGHTS	83
-#endif
-
 /*
  * Fill a from s. On failure return -1 and point *errstr at a phrase naming
  * the fault; nothing is ever truncated.

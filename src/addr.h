@@ -15,6 +15,11 @@ struct addr {
 	ino_t			 ino;
 };
 
+/* Linux 6.16 lets a receiver refuse SCM_RIGHTS; older headers lack the name. */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS	83
+#endif
+
 /* Bytes available for a name or path: sun_path less the NUL or leading NUL. */
 #define ADDR_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 

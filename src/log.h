@@ -1,4 +1,4 @@
-/* One line per decision on stderr. */
+/* One line per decision on stderr, or through syslog(3). */
 #ifndef PEERRELAY_LOG_H
 #define PEERRELAY_LOG_H
 
@@ -12,6 +12,7 @@ enum log_level {
 };
 
 void	log_set_verbosity(int);
+void	log_set_syslog(void);
 void	log_line(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_peer(enum log_level, const char *, const struct peer *,

@@ -4,8 +4,11 @@
  * signals, its own process group, and no descriptor beyond 0, 1 and 2.
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "peer.h"
+#include "privdrop.h"
 #include "spawn.h"
 
 /* Variables set per connection, after the start-up ones. */
@@ -184,6 +189,8 @@ spawn_job(const struct spawner *sp, char *const *env, const char *data,
 	int				 in, out[2] = { -1, -1 };
 	int				 err[2] = { -1, -1 }, r, saved;
 
+	if (sp->runas != NULL)
+		return spawn_job_as(sp, env, data, len, j);
 	memset(j, 0, sizeof(*j));
 	j->out = j->err = -1;
 	if ((in = request_memfd(data, len)) == -1)
@@ -243,4 +250,103 @@ spawn_close(struct job *j)
 	if (j->err != -1)
 		close(j->err);
 	j->out = j->err = -1;
+}
+
+/*
+ * --run-as: posix_spawn cannot change credentials, so vfork and do in the
+ * child what posix_spawn does (descriptors, default signals, own process
+ * group), then drop to the user and execve. What failed in the child comes
+ * back through the shared memory vfork gives; the child then exits 127.
+ */
+int
+spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
+    size_t len, struct job *j)
+{
+	/* A kernel struct sigaction of zeros: SIG_DFL, no flags, empty mask. */
+	static const char	 dfl[64];
+	sigset_t		 none;
+	const char * volatile	 stage = NULL;
+	volatile int		 child_errno = 0;
+	const char		*step;
+	struct rlimit		 rl;
+	pid_t			 pid;
+	int			 in, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int			 saved, sig, ws, fd;
+	volatile int		 maxfd;
+
+	memset(j, 0, sizeof(*j));
+	j->out = j->err = -1;
+	if ((in = request_memfd(data, len)) == -1)
+		return -1;
+	if (output_pipe(out) == -1 || output_pipe(err) == -1)
+		goto fail;
+	sigemptyset(&none);
+	/* For kernels before close_range(2) (5.9). */
+	maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
+	if ((pid = vfork()) == -1)
+		goto fail;
+	if (pid == 0) {
+		/*
+		 * Every signal at its default, 32 and 33 included (glibc's
+		 * sigaction refuses those). Not shared with the listener:
+		 * vfork copies the handlers.
+		 */
+		for (sig = 1; sig < NSIG; sig++)
+			(void)syscall(SYS_rt_sigaction, sig, dfl, NULL,
+			    (NSIG - 1) / 8);
+		step = "setpgid";
+		if (setpgid(0, 0) == -1)
+			goto child_fail;
+		step = "dup2";
+		if (dup2(in, 0) == -1 || dup2(out[1], 1) == -1 ||
+		    dup2(err[1], 2) == -1)
+			goto child_fail;
+		step = "close_range";
+		if (syscall(SYS_close_range, 3U, ~0U, 0) == -1) {
+			if (errno != ENOSYS)
+				goto child_fail;
+			for (fd = 3; fd < maxfd; fd++)
+				(void)close(fd);
+		}
+		if (runas_drop(sp->runas, &step) == -1)
+			goto child_fail;
+		step = "sigprocmask";
+		if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+			goto child_fail;
+		execve(sp->path, sp->argv, env);
+		step = "execve";
+child_fail:
+		child_errno = errno;
+		stage = step;
+		_exit(127);
+	}
+	if (stage != NULL) {
+		/* It has exited already: reap it here, not as a request. */
+		(void)waitpid(pid, &ws, 0);
+		log_line(LOG_ALWAYS, "--run-as: %s: %s", stage,
+		    strerror(child_errno));
+		errno = child_errno;
+		goto fail;
+	}
+	j->pid = pid;
+	close(in);
+	close(out[1]);
+	close(err[1]);
+	j->out = out[0];
+	j->err = err[0];
+	return 0;
+fail:
+	saved = errno;
+	close(in);
+	if (out[0] != -1) {
+		close(out[0]);
+		close(out[1]);
+	}
+	if (err[0] != -1) {
+		close(err[0]);
+		close(err[1]);
+	}
+	errno = saved;
+	return -1;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "peer.h"
+#include "privdrop.h"
 
 /* What does not change between requests: decided once at start-up. */
 struct spawner {
@@ -16,6 +17,7 @@ struct spawner {
 	char			**base_env;	/* PATH, PROTO, --keep-env */
 	size_t			 nbase;
 	posix_spawnattr_t	 attr;
+	const struct runas	*runas;		/* --run-as, or NULL */
 };
 
 /* One running command. */
@@ -34,6 +36,8 @@ int	spawn_init(struct spawner *, char *, char **, char **, size_t);
 char  **spawn_env(const struct spawner *, const struct peer *);
 int	spawn_job(const struct spawner *, char *const *, const char *, size_t,
 	    struct job *);
+int	spawn_job_as(const struct spawner *, char *const *, const char *,
+	    size_t, struct job *);
 void	spawn_signal(struct job *, int);
 void	spawn_close(struct job *);
 

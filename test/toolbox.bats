@@ -1,0 +1,647 @@
+#!/usr/bin/env bats
+# Fitting the Linux toolbox: systemd socket activation, --syslog, --run-as,
+# the process title, --check, install/uninstall, bash completion, the
+# contrib units and the examples.
+
+load helpers
+
+REPO=$BATS_TEST_DIRNAME/..
+EX=$REPO/examples
+
+# helpers.bash's teardown, then whatever a test created outside $TDIR.
+eval "helpers_$(declare -f teardown)"
+teardown() {
+	helpers_teardown
+	if [ -n "${MKUSER:-}" ]; then
+		userdel "$MKUSER" 2>/dev/null || true
+	fi
+}
+
+# mkscript NAME BODY: a /bin/sh script $TDIR/NAME (mode 755) running BODY.
+mkscript() {
+	printf '#!/bin/sh\n%s\n' "$2" >"$TDIR/$1"
+	chmod 755 "$TDIR/$1"
+}
+
+# Wait (bounded) until COMMAND... succeeds.
+wait_until() {
+	local i
+	for i in $(seq 1 400); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "never true: $*" >&2
+	return 1
+}
+
+# activate PATH [OPTION...] [-- COMMAND...]: `peerrelay listen` with no
+# ADDRESS, started by systemd-socket-activate --seqpacket on PATH (mode 0666:
+# every test user may connect), output in $TDIR/out and $TDIR/err. Sets
+# LPID, which becomes peerrelay's pid once the first client connects.
+activate() {
+	local path=$1
+	shift
+	(exec systemd-socket-activate --seqpacket -l "$path" \
+	    ${SSA_OPTS[@]+"${SSA_OPTS[@]}"} "$PEERRELAY" listen "$@") \
+	    >"$TDIR/out" 2>"$TDIR/err" 3>&- &
+	LPID=$!
+	LPIDS+=("$LPID")
+	wait_listening "$path" "$LPID" || return 1
+	# systemd-socket-activate ignores the umask; peerrelay is not started
+	# before the first connection, so this is no race.
+	chmod 0666 "$path"
+}
+
+# with_fd3 KIND PATH COMMAND...: run COMMAND (same pid, so LISTEN_PID is
+# right) with LISTEN_FDS=1 and fd 3 one of: seqpacket (a listening
+# SOCK_SEQPACKET socket bound to PATH), seqpacket-idle (bound, not
+# listening), stream (listening SOCK_STREAM), inet (listening TCP), pipe.
+with_fd3() {
+	python3 -c '
+import os, socket, sys
+kind, path, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+if kind == "pipe":
+    fd = os.pipe()[0]
+elif kind == "inet":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    fd = s.fileno()
+else:
+    t = socket.SOCK_STREAM if kind == "stream" else socket.SOCK_SEQPACKET
+    s = socket.socket(socket.AF_UNIX, t)
+    s.bind(path)
+    if kind != "seqpacket-idle":
+        s.listen()
+    fd = s.fileno()
+if fd == 3:
+    os.set_inheritable(3, True)
+else:
+    os.dup2(fd, 3)
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.environ["LISTEN_FDS"] = "1"
+os.execv(argv[0], argv)
+' "$@"
+}
+
+# The variable names in env(1) output ($output), sorted, space-separated.
+env_names() {
+	printf '%s\n' "$output" | cut -d= -f1 | sort | tr '\n' ' '
+}
+
+# silent_client ADDRESS: connects, then says nothing, in the background;
+# returns once it is connected. Its pid in $SILENT.
+silent_client() {
+	python3 -c '
+import socket, sys, time
+a = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("\0" + a[1:] if a.startswith("@") else a)
+print("connected", flush=True)
+time.sleep(30)
+' "$1" >"$TDIR/silent" 2>&1 3>&- &
+	SILENT=$!
+	LPIDS+=("$SILENT")
+	wait_for_line "$TDIR/silent" '^connected$'
+}
+
+title_is() {
+	[ "$(ps -o args= -p "$1")" = "$2" ]
+}
+
+# start_syslog: a syslog receiver (a Unix datagram socket at $TDIR/log)
+# writing each message as one line of $TDIR/syslog; and in AS, a prefix
+# that runs a command in a private mount namespace whose /dev/log is it.
+start_syslog() {
+	/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(65536).rstrip(b"\n").replace(b"\n", b"\\n") + b"\n")
+' "$TDIR/log" "$TDIR/syslog" 3>&- &
+	LPIDS+=("$!")
+	wait_until test -S "$TDIR/log"
+	: >>"$TDIR/syslog"
+	AS=(unshare -m sh -c 'mkdir "$0/odev" && mount --rbind /dev "$0/odev" &&
+	    mount -t tmpfs tmpfs /dev && touch /dev/null &&
+	    mount --bind "$0/odev/null" /dev/null && ln -s "$0/log" /dev/log &&
+	    exec "$@"' "$TDIR")
+}
+
+# The credentials script: ids, then everything that must not change.
+creds_script() {
+	mkscript creds 'id -u; id -g; id -G
+echo "cwd=$(pwd -P) umask=$(umask)"
+[ "$(ps -o pgid= -p $$ | tr -d " ")" = "$$" ] && echo "own process group"
+grep -E "^(SigBlk|SigIgn|NoNewPrivs):" /proc/self/status
+ls /proc/self/fd | tr "\n" " "; echo
+env | grep -v "^UNIXREMOTEPID=" | sort
+echo "stdin=$(cat)"'
+}
+
+@test "socket activation: systemd-socket-activate's socket serves www-data, refuses nobody (77), is never unlinked" {
+	activate "$TDIR/s" --allow-user www-data -- /bin/cat
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$TDIR/s" hello
+	assert_success
+	assert_output "hello"
+	assert_equal "$stderr" ""
+	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" send "$TDIR/s" hello
+	assert_equal "$status" 77
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 65534)"
+	run grep -E '^peerrelay: (listening|allow|deny|run) ' "$TDIR/err"
+	assert_line --index 0 "peerrelay: listening on systemd socket fd 3 ($TDIR/s) (/usr/bin/cat)"
+	assert_line --index 1 --regexp '^peerrelay: allow pid=[0-9]+ uid=33 '
+	assert_line --index 2 --regexp '^peerrelay: run pid=[0-9]+ uid=33 .* status=exit 0 '
+	assert_line --index 3 --regexp '^peerrelay: deny pid=[0-9]+ uid=65534 '
+	# Same pid: systemd-socket-activate became peerrelay, title and all.
+	run ps -o args= -p "$LPID"
+	assert_output "peerrelay: listen $TDIR/s (0 active)"
+	stop_listener
+	assert_equal "$LSTATUS" 0
+	# The socket file is systemd's, not ours to remove.
+	[ -S "$TDIR/s" ]
+}
+
+@test "socket activation: LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES never reach the command, even with --keep-env" {
+	SSA_OPTS=(--fdname=cfg -E PRT_MARK=kept)
+	activate "$TDIR/s" --keep-env LISTEN_PID --keep-env LISTEN_FDS \
+	    --keep-env LISTEN_FDNAMES --keep-env PRT_MARK -- /usr/bin/env
+	run "$PEERRELAY" send "$TDIR/s" x
+	assert_success
+	# PRT_MARK came the same way: --keep-env does pass what is there.
+	assert_line "PRT_MARK=kept"
+	refute_output --partial "LISTEN_"
+	assert_equal "$(env_names)" "PATH PROTO PRT_MARK UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER "
+}
+
+@test "socket activation: any parent's listening SEQPACKET socket on fd 3 (here Python's) works the same, and is left in place" {
+	with_fd3 seqpacket "$TDIR/p" "$PEERRELAY" listen --once -- /bin/cat \
+	    >"$TDIR/out" 2>"$TDIR/err" 3>&- &
+	LPID=$!
+	LPIDS+=("$LPID")
+	wait_listening "$TDIR/p" "$LPID"
+	run "$PEERRELAY" send "$TDIR/p" via-fd3
+	assert_success
+	assert_output "via-fd3"
+	wait "$LPID"
+	run cat "$TDIR/err"
+	assert_line --index 0 "peerrelay: listening on systemd socket fd 3 ($TDIR/p) (/usr/bin/cat)"
+	[ -S "$TDIR/p" ]
+}
+
+@test "bad activation environment without ADDRESS: exit 64 naming the values" {
+	run --separate-stderr "$PEERRELAY" listen
+	assert_equal "$status" 64
+	assert_equal "$stderr" "peerrelay: listen: missing ADDRESS, and no socket passed by systemd: LISTEN_PID and LISTEN_FDS are not set (see peerrelay help listen)"
+	run --separate-stderr env LISTEN_PID=1 LISTEN_FDS=1 "$PEERRELAY" listen
+	assert_equal "$status" 64
+	[[ "$stderr" =~ ^"peerrelay: listen: missing ADDRESS, and no socket passed by systemd: LISTEN_PID=1 is not this process ("[0-9]+")" ]]
+	run --separate-stderr sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" listen' "$PEERRELAY"
+	assert_equal "$status" 64
+	[[ "$stderr" == *"no socket passed by systemd: LISTEN_FDS=2: exactly one socket expected"* ]]
+	run --separate-stderr sh -c 'LISTEN_PID=$$ LISTEN_FDS=one exec "$0" listen' "$PEERRELAY"
+	assert_equal "$status" 64
+	[[ "$stderr" == *"no socket passed by systemd: LISTEN_FDS=one: invalid"* ]]
+	run --separate-stderr env LISTEN_FDS=1 "$PEERRELAY" listen -- /bin/cat
+	assert_equal "$status" 64
+	[[ "$stderr" == *"no socket passed by systemd: LISTEN_FDS is set but not LISTEN_PID"* ]]
+	run --separate-stderr sh -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" listen --mode 0600' "$PEERRELAY"
+	assert_equal "$status" 64
+	[[ "$stderr" == *"--mode and --owner do not apply to a socket passed by systemd"* ]]
+}
+
+@test "fd 3 not an AF_UNIX SOCK_SEQPACKET listening socket: exit 69 saying what it is" {
+	run --separate-stderr with_fd3 pipe - "$PEERRELAY" listen
+	assert_equal "$status" 69
+	assert_equal "$stderr" "peerrelay: socket activation: fd 3 is not a socket"
+	run --separate-stderr with_fd3 stream "$TDIR/st" "$PEERRELAY" listen
+	assert_equal "$status" 69
+	assert_equal "$stderr" "peerrelay: socket activation: fd 3 is a SOCK_STREAM socket, not SOCK_SEQPACKET (ListenSequentialPacket= in the .socket unit)"
+	run --separate-stderr with_fd3 seqpacket-idle "$TDIR/si" "$PEERRELAY" listen
+	assert_equal "$status" 69
+	assert_equal "$stderr" "peerrelay: socket activation: fd 3 is not a listening socket (Accept=yes in the .socket unit?)"
+	run --separate-stderr with_fd3 inet - "$PEERRELAY" listen
+	assert_equal "$status" 69
+	assert_equal "$stderr" "peerrelay: socket activation: fd 3 is not an AF_UNIX socket"
+	# A socket passed by systemd-socket-activate as a stream socket, too.
+	(exec systemd-socket-activate -l "$TDIR/ss" "$PEERRELAY" listen) \
+	    >"$TDIR/out" 2>"$TDIR/err" 3>&- &
+	LPID=$!
+	LPIDS+=("$LPID")
+	wait_until test -S "$TDIR/ss"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+' "$TDIR/ss"
+	local st=0
+	wait "$LPID" || st=$?
+	assert_equal "$st" 69
+	run grep '^peerrelay:' "$TDIR/err"
+	assert_output "peerrelay: socket activation: fd 3 is a SOCK_STREAM socket, not SOCK_SEQPACKET (ListenSequentialPacket= in the .socket unit)"
+}
+
+@test "--syslog: denials at authpriv.notice, runs at daemon.info, errors at daemon.err; nothing on stderr" {
+	start_syslog
+	mkscript ok 'cat >/dev/null'
+	start_listener "$NAME" --syslog --allow-user www-data -- "$TDIR/ok"
+	run "${WWW[@]}" "$PEERRELAY" send "$NAME" hello
+	assert_success
+	rm "$TDIR/ok"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" hello
+	assert_equal "$status" 70
+	run "${NOBODY[@]}" "$PEERRELAY" send "$NAME" hello
+	assert_equal "$status" 77
+	wait_for_line "$TDIR/syslog" ' deny '
+	stop_listener
+	assert_equal "$LSTATUS" 0
+	local h="[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} peerrelay\\[$LPID\\]:"
+	run cat "$TDIR/syslog"
+	assert_line --index 0 --regexp "^<28>$h warning: abstract socket $NAME: anyone"
+	assert_line --index 1 --regexp "^<30>$h listening on $NAME \\($TDIR/ok\\)\$"
+	assert_line --index 2 --regexp "^<30>$h allow pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data\$"
+	assert_line --index 3 --regexp "^<30>$h run pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 duration="
+	assert_line --index 4 --regexp "^<30>$h allow pid=[0-9]+ uid=33 "
+	assert_line --index 5 --regexp "^<27>$h error pid=[0-9]+ uid=33 gid=33 user=www-data reason=cannot run $TDIR/ok: No such file or directory\$"
+	assert_line --index 6 --regexp "^<85>$h deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup\$"
+	assert_line --index 7 --regexp "^<30>$h Terminated: finishing 0 connection"
+	# The same lines, not also on stderr.
+	run cat "$TDIR/err"
+	assert_output ""
+}
+
+@test "--run-as nobody changes uid, gid and groups of the command and nothing else; the listener stays root" {
+	creds_script
+	cd "$TDIR"
+	start_listener "$NAME" --run-as nobody -- "$TDIR/creds"
+	local as_nobody=$LPID
+	start_listener "$NAME-2" -- "$TDIR/creds"
+	run --separate-stderr "$PEERRELAY" send "$NAME" "same input"
+	assert_success
+	assert_equal "$stderr" ""
+	local nobody=$output
+	run --separate-stderr "$PEERRELAY" send "$NAME-2" "same input"
+	assert_success
+	local root=$output
+	assert_equal "$(head -n 3 <<<"$nobody" | tr '\n' ' ')" "65534 65534 65534 "
+	assert_equal "$(head -n 3 <<<"$root" | tr '\n' ' ')" "0 0 0 "
+	# Everything after the ids is identical, and is what it should be;
+	# but for signals 32 and 33, which glibc's posix_spawn leaves ignored
+	# and --run-as (vfork, then execve) leaves at their default like all.
+	assert_equal "$(tail -n +4 <<<"$nobody" | grep -v ^SigIgn:)" \
+	    "$(tail -n +4 <<<"$root" | grep -v ^SigIgn:)"
+	run tail -n +4 <<<"$nobody"
+	assert_line --index 0 "cwd=$TDIR umask=$(umask)"
+	assert_line --index 1 "own process group"
+	assert_line "SigBlk:	0000000000000000"
+	assert_line "SigIgn:	0000000000000000"
+	assert_line "NoNewPrivs:	0"
+	assert_line "0 1 2 3 "
+	assert_line "stdin=same input"
+	assert_line "PROTO=UNIX"
+	# The listener itself is still root, with the groups it started with.
+	run grep -E '^(Uid|Gid|Groups):' "/proc/$as_nobody/status"
+	assert_line --index 0 "$(printf 'Uid:\t0\t0\t0\t0')"
+	assert_line --index 1 "$(printf 'Gid:\t0\t0\t0\t0')"
+	assert_line --index 2 "$(grep '^Groups:' /proc/$$/status)"
+}
+
+@test "--run-as USER:GROUP and numeric ids: nobody:nogroup, nobody:www-data, 4000123:nogroup" {
+	mkscript ids 'id -u; id -g; id -G'
+	start_listener "$NAME" --run-as nobody:nogroup -- "$TDIR/ids"
+	run "$PEERRELAY" send "$NAME" x
+	assert_success
+	assert_output "$(printf '65534\n65534\n65534')"
+	start_listener "$NAME-2" --run-as nobody:www-data -- "$TDIR/ids"
+	run "$PEERRELAY" send "$NAME-2" x
+	assert_success
+	assert_output "$(printf '65534\n33\n33')"
+	start_listener "$NAME-3" --run-as 4000123:65534 -- "$TDIR/ids"
+	run "$PEERRELAY" send "$NAME-3" x
+	assert_success
+	assert_output "$(printf '4000123\n65534\n65534')"
+}
+
+@test "--run-as a user with supplementary groups gets exactly them (initgroups)" {
+	MKUSER=prtu$$
+	userdel "$MKUSER" 2>/dev/null || true
+	useradd --system --no-create-home --no-user-group --gid nogroup \
+	    --groups adm,www-data --shell /usr/sbin/nologin "$MKUSER"
+	local uid
+	uid=$(id -u "$MKUSER")
+	mkscript ids 'id -u; id -g; id -G | tr " " "\n" | sort -n | tr "\n" " "'
+	run "$PEERRELAY" listen --check --run-as "$MKUSER" "$NAME" -- "$TDIR/ids"
+	assert_success
+	assert_line "run-as: $MKUSER (uid $uid), group nogroup (gid 65534), groups 65534,4,33"
+	start_listener "$NAME" --run-as "$MKUSER" -- "$TDIR/ids"
+	run "$PEERRELAY" send "$NAME" x
+	assert_success
+	assert_output "$(printf '%s\n65534\n4 33 65534 ' "$uid")"
+}
+
+@test "--run-as: the command holds no capability and cannot become root again" {
+	mkscript caps 'grep -E "^Cap(Prm|Eff|Amb):" /proc/self/status
+setpriv --reuid=0 id -u 2>&1 || echo "setuid refused"'
+	start_listener "$NAME" --run-as www-data -- "$TDIR/caps"
+	run "$PEERRELAY" send "$NAME" x
+	assert_success
+	assert_line --index 0 "CapPrm:	0000000000000000"
+	assert_line --index 1 "CapEff:	0000000000000000"
+	assert_line --index 2 "CapAmb:	0000000000000000"
+	assert_line "setuid refused"
+	refute_line "0"
+}
+
+@test "--run-as: refused at start-up without CAP_SETUID (77), without a command or for an unknown user (64)" {
+	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" listen --run-as www-data "$NAME" -- /bin/true
+	assert_equal "$status" 77
+	assert_equal "$stderr" "peerrelay: --run-as www-data: needs root (CAP_SETUID)"
+	# Root without the capability is refused too: it is capabilities that count.
+	run --separate-stderr setpriv --bounding-set=-setuid "$PEERRELAY" listen --run-as www-data "$NAME" -- /bin/true
+	assert_equal "$status" 77
+	assert_equal "$stderr" "peerrelay: --run-as www-data: needs root (CAP_SETUID)"
+	run --separate-stderr "$PEERRELAY" listen --run-as www-data "$NAME"
+	assert_equal "$status" 64
+	assert_equal "$stderr" "peerrelay: --run-as needs a COMMAND"
+	run --separate-stderr "$PEERRELAY" listen --run-as no-such-user-xyz "$NAME" -- /bin/true
+	assert_equal "$status" 64
+	assert_equal "$stderr" "peerrelay: --run-as no-such-user-xyz: no such user"
+	run --separate-stderr "$PEERRELAY" listen --run-as nobody:no-such-group-xyz "$NAME" -- /bin/true
+	assert_equal "$status" 64
+	assert_equal "$stderr" "peerrelay: --run-as nobody:no-such-group-xyz: no such group"
+	run --separate-stderr "$PEERRELAY" listen --run-as 4000123 "$NAME" -- /bin/true
+	assert_equal "$status" 64
+	assert_equal "$stderr" "peerrelay: --run-as 4000123: uid has no passwd entry: give USER:GROUP"
+	run --separate-stderr "$PEERRELAY" listen --run-as 99999999999 "$NAME" -- /bin/true
+	assert_equal "$status" 64
+	assert_equal "$stderr" "peerrelay: --run-as 99999999999: too large"
+}
+
+@test "process title: 'peerrelay: listen ADDRESS (N active)' follows the connections" {
+	start_listener "$NAME"
+	wait_until title_is "$LPID" "peerrelay: listen $NAME (0 active)"
+	silent_client "$NAME"
+	wait_until title_is "$LPID" "peerrelay: listen $NAME (1 active)"
+	local first=$SILENT
+	silent_client "$NAME"
+	wait_until title_is "$LPID" "peerrelay: listen $NAME (2 active)"
+	kill "$first"
+	wait_until title_is "$LPID" "peerrelay: listen $NAME (1 active)"
+	run cat "/proc/$LPID/cmdline"
+	assert_output "peerrelay: listen $NAME (1 active)"
+}
+
+@test "--check: a good configuration prints the effective policy, binds nothing, exits 0" {
+	run --separate-stderr "$PEERRELAY" listen --check --allow-user www-data \
+	    --allow-group adm --run-as nobody --mode 0660 --owner root:www-data \
+	    --max-size 4K --timeout 30 --keep-env LANG "$TDIR/s" -- /bin/cat -n
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "address: $TDIR/s (filesystem path)
+socket mode: 0660
+socket owner: root:www-data (uid 0, gid 33)
+allow: user www-data (uid 33)
+allow: group adm (gid 4)
+mode: exec
+command: $(realpath /bin/cat) -n
+run-as: nobody (uid 65534), group nogroup (gid 65534), groups 65534
+keep-env: LANG
+max-size: 4096
+max-conns: 64
+timeout: 30
+idle-timeout: 60
+once: no
+log: stderr"
+	[ ! -e "$TDIR/s" ]
+	run --separate-stderr "$PEERRELAY" listen --check --format json --syslog --once "$NAME"
+	assert_success
+	assert_output "address: $NAME (abstract)
+allow: user root (uid 0, the listener's own)
+mode: print (format json)
+max-size: 65536
+max-conns: 64
+timeout: 0
+idle-timeout: 60
+once: yes
+log: syslog (daemon; denials authpriv)"
+	# Nothing bound it: the name is free for a real listener.
+	start_listener "$NAME"
+}
+
+@test "--check under socket activation checks fd 3 and names it" {
+	run --separate-stderr with_fd3 seqpacket "$TDIR/p" "$PEERRELAY" listen --check --allow-any
+	assert_success
+	assert_line --index 0 "address: systemd socket fd 3 ($TDIR/p) (passed by systemd)"
+	assert_line --index 1 "allow: any peer"
+	run --separate-stderr with_fd3 pipe - "$PEERRELAY" listen --check --allow-any
+	assert_equal "$status" 69
+	assert_equal "$stderr" "peerrelay: socket activation: fd 3 is not a socket"
+	run --separate-stderr "$PEERRELAY" listen --check --allow-any
+	assert_equal "$status" 64
+	[[ "$stderr" == *"LISTEN_PID and LISTEN_FDS are not set"* ]]
+}
+
+@test "--check names the fault in a bad configuration" {
+	run --separate-stderr "$PEERRELAY" listen --check --allow-user no-such-user-xyz "$NAME"
+	assert_equal "$status" 64
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: --allow-user no-such-user-xyz: no such user"
+	run --separate-stderr "$PEERRELAY" listen --check --allow-group no-such-group-xyz "$NAME"
+	assert_equal "$status" 64
+	assert_equal "$stderr" "peerrelay: --allow-group no-such-group-xyz: no such group"
+	printf '#!/bin/sh\n' >"$TDIR/notexec"
+	chmod 644 "$TDIR/notexec"
+	run --separate-stderr "$PEERRELAY" listen --check "$NAME" -- "$TDIR/notexec"
+	assert_equal "$status" 64
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: $TDIR/notexec: not found or not executable"
+	local long
+	long=$TDIR/$(printf 'x%.0s' $(seq 1 110))
+	run --separate-stderr "$PEERRELAY" listen --check "$long"
+	assert_equal "$status" 64
+	assert_equal "$stderr" "peerrelay: address '$long': too long"
+	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" listen --check --run-as www-data "$NAME" -- /bin/true
+	assert_equal "$status" 77
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: --run-as www-data: needs root (CAP_SETUID)"
+}
+
+@test "make install DESTDIR=... PREFIX=/usr puts every file; make uninstall leaves nothing behind" {
+	# make check-asan builds only peerrelay-asan: install needs ./peerrelay.
+	make -s -C "$REPO" peerrelay >/dev/null
+	run make -s -C "$REPO" install DESTDIR="$TDIR/root" PREFIX=/usr
+	assert_success
+	run bash -c "cd '$TDIR/root' && find . -type f -printf '%m %P\n' | LC_ALL=C sort -k 2"
+	assert_output "755 usr/bin/peerrelay
+755 usr/lib/peerrelay/examples/config-updater
+755 usr/lib/peerrelay/examples/cron-send
+644 usr/lib/peerrelay/examples/crontab
+644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.service
+644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.socket
+644 usr/share/bash-completion/completions/peerrelay
+644 usr/share/man/man1/peerrelay.1"
+	cmp "$REPO/completion/peerrelay.bash" "$TDIR/root/usr/share/bash-completion/completions/peerrelay"
+	run "$TDIR/root/usr/bin/peerrelay" --version
+	assert_success
+	assert_output --regexp '^peerrelay [0-9]+\.[0-9]+\.[0-9]+$'
+	run make -s -C "$REPO" uninstall DESTDIR="$TDIR/root" PREFIX=/usr
+	assert_success
+	run find "$TDIR/root" -type f
+	assert_output ""
+	[ ! -e "$TDIR/root/usr/lib/peerrelay" ]
+}
+
+@test "bash completion: subcommands, options of each, users, formats, and the command after --" {
+	local c="$REPO/completion/peerrelay.bash"
+	# complete WORD...: COMPREPLY for the last word, one per line.
+	complete_words() {
+		bash -c 'source "$1"; shift
+complete -p peerrelay >/dev/null || exit 9
+COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _peerrelay
+printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
+	}
+	run complete_words peerrelay ""
+	assert_success
+	assert_output "$(printf -- '--help\n--version\nhelp\nlisten\nsend')"
+	run complete_words peerrelay listen --al
+	assert_output "$(printf -- '--allow-any\n--allow-group\n--allow-user')"
+	run complete_words peerrelay listen --r
+	assert_output -- "--run-as"
+	run complete_words peerrelay listen --s
+	assert_output "$(printf -- '--syslog')"
+	run complete_words peerrelay listen --ch
+	assert_output -- "--check"
+	run complete_words peerrelay send --ex
+	assert_output "$(printf -- '--expect-group\n--expect-user')"
+	run complete_words peerrelay send --al
+	assert_output ""
+	run complete_words peerrelay listen --run-as www-d
+	assert_output "www-data"
+	run complete_words peerrelay listen --allow-group noGr
+	assert_output ""
+	run complete_words peerrelay listen --allow-group nogr
+	assert_output "nogroup"
+	run complete_words peerrelay listen --format j
+	assert_output "json"
+	run complete_words peerrelay help l
+	assert_output "listen"
+	run complete_words peerrelay listen @x -- /usr/bin/peerrelay-no-such /usr/bin/en
+	assert_output "$(compgen -f -- /usr/bin/en | sort)"
+	run complete_words peerrelay listen @x -- trueXYZ
+	assert_output ""
+	run complete_words peerrelay listen @x -- tru
+	assert_line "true"
+}
+
+@test "contrib/systemd units pass systemd-analyze verify, and their command lines pass --check" {
+	make -s -C "$REPO" peerrelay >/dev/null
+	make -s -C "$REPO" install DESTDIR="$TDIR/root" PREFIX=/usr
+	mkdir -p "$TDIR/root/etc/systemd/system" "$TDIR/root/usr/lib/systemd"
+	cp "$REPO"/contrib/systemd/* "$TDIR/root/etc/systemd/system/"
+	# The targets the units depend on (sockets.target, sysinit.target...).
+	cp -a /usr/lib/systemd/system "$TDIR/root/usr/lib/systemd/"
+	# Documentation=man:peerrelay(1) must resolve: to the page installed.
+	run --separate-stderr env MANPATH="$TDIR/root/usr/share/man" \
+	    systemd-analyze verify --root="$TDIR/root" \
+	    /etc/systemd/system/peerrelay-config-update.socket \
+	    /etc/systemd/system/peerrelay-config-update.service
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	# verify does look: without the binary, the service fails it.
+	rm "$TDIR/root/usr/bin/peerrelay"
+	run --separate-stderr env MANPATH="$TDIR/root/usr/share/man" \
+	    systemd-analyze verify --root="$TDIR/root" \
+	    /etc/systemd/system/peerrelay-config-update.service
+	assert_failure
+	[[ "$stderr" == *"/usr/bin/peerrelay"* ]]
+	# ExecStartPre= and ExecStart= are command lines peerrelay accepts:
+	# run them with --check, paths moved into the temporary root.
+	local unit=$REPO/contrib/systemd/peerrelay-config-update.service key line
+	local -a args
+	for key in ExecStartPre ExecStart; do
+		line=$(sed -n "/^$key=/,/[^\\\\]\$/p" "$unit" | tr -d '\\\n')
+		line=${line#"$key="}
+		line=${line//\/usr\/lib\/peerrelay/$TDIR/root/usr/lib/peerrelay}
+		read -ra args <<<"$line"
+		[ "${args[0]}" = /usr/bin/peerrelay ]
+		args[0]=$PEERRELAY
+		[ "${args[2]}" = --check ] || args=("${args[0]}" listen --check "${args[@]:2}")
+		run --separate-stderr with_fd3 seqpacket "$TDIR/s-$key" "${args[@]}"
+		assert_success
+		assert_line "allow: group www-data (gid 33)"
+		assert_line "command: $TDIR/root/usr/lib/peerrelay/examples/config-updater -k maintenance,motd,max_upload_mb /etc/peerrelay/site.conf"
+	done
+}
+
+@test "examples/config-updater through a listener: a valid request replaces the file atomically; an invalid one changes nothing" {
+	printf 'motd=hello\nmaintenance=off\n' >"$TDIR/site.conf"
+	chmod 640 "$TDIR/site.conf"
+	start_listener "$TDIR/s" --mode 0666 --allow-user www-data -- \
+	    "$EX/config-updater" -k maintenance,motd,max_upload_mb "$TDIR/site.conf"
+	local before after
+	before=$(stat -c %i "$TDIR/site.conf")
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$TDIR/s" "$(printf 'maintenance=on\nmax_upload_mb=64')"
+	assert_success
+	assert_output "updated $TDIR/site.conf: 2 key(s)"
+	assert_equal "$stderr" ""
+	run cat "$TDIR/site.conf"
+	assert_output "$(printf 'motd=hello\nmaintenance=on\nmax_upload_mb=64')"
+	# A new inode under the old name: rename(2), never a rewrite in place.
+	after=$(stat -c %i "$TDIR/site.conf")
+	[ "$before" != "$after" ]
+	run stat -c '%a %U' "$TDIR/site.conf"
+	assert_output "640 root"
+	cp "$TDIR/site.conf" "$TDIR/expected"
+	# Each bad request: its status, its reason, and the file untouched.
+	local req
+	for req in 'evil=1' 'motd=a"b' "$(printf 'motd=\033[2J')" \
+	    "$(printf 'motd=a\nmotd=b')" 'motd' 'motd=a=b' "$(printf 'motd=x\n\nmaintenance=on')"; do
+		run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$TDIR/s" "$req"
+		assert_equal "$status" 65
+		assert_output ""
+		[[ "$stderr" == "config-updater: "* ]]
+		cmp "$TDIR/expected" "$TDIR/site.conf"
+		assert_equal "$(stat -c %i "$TDIR/site.conf")" "$after"
+	done
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$TDIR/s" evil=1
+	assert_equal "$stderr" "config-updater: line 1: key 'evil' is not allowed"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$TDIR/s" "$(head -c 5000 /dev/zero | tr '\0' a)"
+	assert_equal "$status" 65
+	assert_equal "$stderr" "config-updater: request larger than 4096 bytes"
+	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" send "$TDIR/s" motd=x
+	assert_equal "$status" 77
+	cmp "$TDIR/expected" "$TDIR/site.conf"
+	# No temporary file was left behind.
+	run bash -c "ls -A '$TDIR' | grep -c '^\\.site\\.conf\\.'"
+	assert_output "0"
+}
+
+@test "examples/cron-send: www-data's cron job sets a key through the root listener; failures are reported" {
+	printf 'maintenance=off\n' >"$TDIR/site.conf"
+	start_listener "$TDIR/s" --mode 0666 --allow-user www-data -- \
+	    "$EX/config-updater" -k maintenance "$TDIR/site.conf"
+	run --separate-stderr "${WWW[@]}" env PEERRELAY="$PEERRELAY" \
+	    PEERRELAY_ADDR="$TDIR/s" "$EX/cron-send" maintenance=on
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	run cat "$TDIR/site.conf"
+	assert_output "maintenance=on"
+	run --separate-stderr "${NOBODY[@]}" env PEERRELAY="$PEERRELAY" \
+	    PEERRELAY_ADDR="$TDIR/s" "$EX/cron-send" maintenance=off
+	assert_equal "$status" 77
+	assert_equal "$stderr" "cron-send: status 77: peerrelay: refused: not allowed (uid 65534)"
+	run --separate-stderr "${WWW[@]}" env PEERRELAY="$PEERRELAY" \
+	    PEERRELAY_ADDR="$TDIR/s" PEERRELAY_EXPECT_USER=www-data \
+	    "$EX/cron-send" maintenance=off
+	assert_equal "$status" 77
+	[[ "$stderr" == "cron-send: status 77: "*"expected www-data"* ]]
+	run cat "$TDIR/site.conf"
+	assert_output "maintenance=on"
+	run --separate-stderr "$EX/cron-send"
+	assert_equal "$status" 64
+}
