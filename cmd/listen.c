@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -267,7 +268,10 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 			if (o->nkeep == MAX_KEEP_ENV)
 				errx(EX_USAGE, "--keep-env %s: more than %d",
 				    optarg, MAX_KEEP_ENV);
-			if (*optarg == '\0' || strchr(optarg, '=') != NULL)
+			/* A portable name: letters, digits, _, no digit first. */
+			if (*optarg == '\0' || isdigit((unsigned char)*optarg) ||
+			    optarg[strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789_")] != '\0')
 				errx(EX_USAGE, "--keep-env %s: not a variable "
 				    "name", optarg);
 			/* The peer's identity and PATH are never the listener's. */

@@ -126,3 +126,14 @@ load helpers
 	assert_equal "$status" 77
 	assert_output "peerrelay: refusing to run setuid or setgid"
 }
+
+@test "--keep-env takes only variable names: empty, =, spaces, a leading digit or -- are refused (64)" {
+	local v
+	for v in "" "A=B" "A B" "1X" "--" "X-Y"; do
+		run "$PEERRELAY" listen --keep-env "$v" "$NAME" -- /bin/true
+		assert_equal "$status" 64
+		assert_output "peerrelay: --keep-env $v: not a variable name"
+	done
+	run "$PEERRELAY" listen --check --keep-env _My_VAR2 "$NAME" -- /bin/true
+	assert_success
+}
