@@ -180,6 +180,48 @@ output_pipe(int p[2])
 	return 0;
 }
 
+/*
+ * Close the command's ends of its stdio; when it started (r == 0) keep our
+ * read ends in j, else close them too. Returns r, errno intact.
+ */
+static int
+stdio_done(struct job *j, int in, int out[2], int err[2], int r)
+{
+	int	 saved = errno;
+
+	close(in);
+	if (out[1] != -1)
+		close(out[1]);
+	if (err[1] != -1)
+		close(err[1]);
+	if (r == 0) {
+		j->out = out[0];
+		j->err = err[0];
+		return 0;
+	}
+	if (out[0] != -1)
+		close(out[0]);
+	if (err[0] != -1)
+		close(err[0]);
+	errno = saved;
+	return -1;
+}
+
+/* The command's stdio: a sealed memfd of the request, and two pipes. */
+static int
+stdio_open(struct job *j, const char *data, size_t len, int *in, int out[2],
+    int err[2])
+{
+	memset(j, 0, sizeof(*j));
+	j->out = j->err = -1;
+	out[0] = out[1] = err[0] = err[1] = -1;
+	if ((*in = request_memfd(data, len)) == -1)
+		return -1;
+	if (output_pipe(out) == -1 || output_pipe(err) == -1)
+		return stdio_done(j, *in, out, err, -1);
+	return 0;
+}
+
 /* Start the command with data as its stdin. Fills j; -1 with errno. */
 int
 spawn_job(const struct spawner *sp, char *const *env, const char *data,
@@ -187,16 +229,12 @@ spawn_job(const struct spawner *sp, char *const *env, const char *data,
 {
 	posix_spawn_file_actions_t	 fa;
 	int				 in, out[2] = { -1, -1 };
-	int				 err[2] = { -1, -1 }, r, saved;
+	int				 err[2] = { -1, -1 }, r;
 
 	if (sp->runas != NULL)
 		return spawn_job_as(sp, env, data, len, j);
-	memset(j, 0, sizeof(*j));
-	j->out = j->err = -1;
-	if ((in = request_memfd(data, len)) == -1)
+	if (stdio_open(j, data, len, &in, out, err) == -1)
 		return -1;
-	if (output_pipe(out) == -1 || output_pipe(err) == -1)
-		goto fail;
 	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
 		errno = r;
 		goto fail;
@@ -213,25 +251,9 @@ spawn_job(const struct spawner *sp, char *const *env, const char *data,
 		j->pid = 0;
 		goto fail;
 	}
-	close(in);
-	close(out[1]);
-	close(err[1]);
-	j->out = out[0];
-	j->err = err[0];
-	return 0;
+	return stdio_done(j, in, out, err, 0);
 fail:
-	saved = errno;
-	close(in);
-	if (out[0] != -1) {
-		close(out[0]);
-		close(out[1]);
-	}
-	if (err[0] != -1) {
-		close(err[0]);
-		close(err[1]);
-	}
-	errno = saved;
-	return -1;
+	return stdio_done(j, in, out, err, -1);
 }
 
 /* Signal the command's whole process group. */
@@ -271,15 +293,11 @@ spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
 	struct rlimit		 rl;
 	pid_t			 pid;
 	int			 in, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int			 saved, sig, ws, fd;
+	int			 sig, ws, fd;
 	volatile int		 maxfd;
 
-	memset(j, 0, sizeof(*j));
-	j->out = j->err = -1;
-	if ((in = request_memfd(data, len)) == -1)
+	if (stdio_open(j, data, len, &in, out, err) == -1)
 		return -1;
-	if (output_pipe(out) == -1 || output_pipe(err) == -1)
-		goto fail;
 	sigemptyset(&none);
 	/* For kernels before close_range(2) (5.9). */
 	maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
@@ -330,23 +348,7 @@ child_fail:
 		goto fail;
 	}
 	j->pid = pid;
-	close(in);
-	close(out[1]);
-	close(err[1]);
-	j->out = out[0];
-	j->err = err[0];
-	return 0;
+	return stdio_done(j, in, out, err, 0);
 fail:
-	saved = errno;
-	close(in);
-	if (out[0] != -1) {
-		close(out[0]);
-		close(out[1]);
-	}
-	if (err[0] != -1) {
-		close(err[0]);
-		close(err[1]);
-	}
-	errno = saved;
-	return -1;
+	return stdio_done(j, in, out, err, -1);
 }
