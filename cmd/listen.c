@@ -610,7 +610,7 @@ take_datagrams(struct server *s, struct conn *c, int max, ssize_t *len)
 	for (;;) {
 		n = recvmmsg(c->fd, s->mm, (unsigned int)max, MSG_DONTWAIT |
 		    MSG_TRUNC | MSG_CMSG_CLOEXEC, NULL);
-		if (n != -1)
+		if (n >= 0)
 			break;
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;

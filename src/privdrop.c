@@ -124,8 +124,8 @@ runas_permitted(const char **errstr)
 }
 
 /*
- * In the child, after vfork: raw system calls only (glibc's wrappers would
- * try to change every thread of the shared address space). On failure
+ * In the child, which shares the listener's memory: raw system calls only
+ * (glibc's wrappers would try to change every thread). On failure
  * *stage names the step and errno says why; the caller must not exec.
  */
 int

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -274,77 +275,105 @@ spawn_close(struct job *j)
 	j->out = j->err = -1;
 }
 
+/* What the --run-as child is given, and what it leaves when it fails. */
+struct child {
+	const struct spawner	*sp;
+	char *const		*env;
+	int			 in, out, err, maxfd;
+	const char		*step;		/* the step that failed */
+	int			 error;
+};
+
 /*
- * --run-as: posix_spawn cannot change credentials, so vfork and do in the
- * child what posix_spawn does (descriptors, default signals, own process
- * group), then drop to the user and execve. What failed in the child comes
- * back through the shared memory vfork gives; the child then exits 127.
+ * The --run-as child, on its own stack in the listener's memory, the
+ * listener suspended until it calls execve or exits (so does posix_spawn).
+ * Raw system calls where glibc's wrappers would act for the listener's
+ * threads too.
+ */
+static int
+runas_child(void *arg)
+{
+	/* A kernel struct sigaction of zeros: SIG_DFL, no flags, empty mask. */
+	static const char	 dfl[64];
+	struct child		*c = arg;
+	const char		*step;
+	sigset_t		 none;
+	int			 sig, fd;
+
+	/*
+	 * Every signal at its default, 32 and 33 included (glibc's
+	 * sigaction refuses those). The handlers are not shared with the
+	 * listener: CLONE_SIGHAND is not set.
+	 */
+	for (sig = 1; sig < NSIG; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, dfl, NULL, (NSIG - 1) / 8);
+	step = "setpgid";
+	if (setpgid(0, 0) == -1)
+		goto fail;
+	step = "dup2";
+	if (dup2(c->in, 0) == -1 || dup2(c->out, 1) == -1 ||
+	    dup2(c->err, 2) == -1)
+		goto fail;
+	step = "close_range";
+	if (syscall(SYS_close_range, 3U, ~0U, 0) == -1) {
+		/* Kernels before close_range(2) (5.9). */
+		if (errno != ENOSYS)
+			goto fail;
+		for (fd = 3; fd < c->maxfd; fd++)
+			(void)close(fd);
+	}
+	if (runas_drop(c->sp->runas, &step) == -1)
+		goto fail;
+	step = "sigprocmask";
+	sigemptyset(&none);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
+	    (NSIG - 1) / 8) == -1)
+		goto fail;
+	execve(c->sp->path, c->sp->argv, c->env);
+	step = "execve";
+fail:
+	c->error = errno;
+	c->step = step;
+	_exit(127);
+}
+
+/*
+ * --run-as: posix_spawn cannot change credentials, so do what it does
+ * (clone with CLONE_VM | CLONE_VFORK, descriptors, default signals, own
+ * process group) and drop to the user before execve. What failed in the
+ * child comes back through the memory they share; the child exits 127.
  */
 int
 spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
     size_t len, struct job *j)
 {
-	/* A kernel struct sigaction of zeros: SIG_DFL, no flags, empty mask. */
-	static const char	 dfl[64];
-	sigset_t		 none;
-	const char * volatile	 stage = NULL;
-	volatile int		 child_errno = 0;
-	const char		*step;
+	/* One child at a time: the listener waits while it runs here. */
+	static char		 stack[128 * 1024] __attribute__((aligned(16)));
+	struct child		 c;
 	struct rlimit		 rl;
 	pid_t			 pid;
 	int			 in, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int			 sig, ws, fd;
-	volatile int		 maxfd;
+	int			 ws;
 
 	if (stdio_open(j, data, len, &in, out, err) == -1)
 		return -1;
-	sigemptyset(&none);
-	/* For kernels before close_range(2) (5.9). */
-	maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	memset(&c, 0, sizeof(c));
+	c.sp = sp;
+	c.env = env;
+	c.in = in;
+	c.out = out[1];
+	c.err = err[1];
+	c.maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
-	if ((pid = vfork()) == -1)
+	if ((pid = clone(runas_child, stack + sizeof(stack),
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c)) == -1)
 		goto fail;
-	if (pid == 0) {
-		/*
-		 * Every signal at its default, 32 and 33 included (glibc's
-		 * sigaction refuses those). Not shared with the listener:
-		 * vfork copies the handlers.
-		 */
-		for (sig = 1; sig < NSIG; sig++)
-			(void)syscall(SYS_rt_sigaction, sig, dfl, NULL,
-			    (NSIG - 1) / 8);
-		step = "setpgid";
-		if (setpgid(0, 0) == -1)
-			goto child_fail;
-		step = "dup2";
-		if (dup2(in, 0) == -1 || dup2(out[1], 1) == -1 ||
-		    dup2(err[1], 2) == -1)
-			goto child_fail;
-		step = "close_range";
-		if (syscall(SYS_close_range, 3U, ~0U, 0) == -1) {
-			if (errno != ENOSYS)
-				goto child_fail;
-			for (fd = 3; fd < maxfd; fd++)
-				(void)close(fd);
-		}
-		if (runas_drop(sp->runas, &step) == -1)
-			goto child_fail;
-		step = "sigprocmask";
-		if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
-			goto child_fail;
-		execve(sp->path, sp->argv, env);
-		step = "execve";
-child_fail:
-		child_errno = errno;
-		stage = step;
-		_exit(127);
-	}
-	if (stage != NULL) {
+	if (c.step != NULL) {
 		/* It has exited already: reap it here, not as a request. */
 		(void)waitpid(pid, &ws, 0);
-		log_line(LOG_ALWAYS, "--run-as: %s: %s", stage,
-		    strerror(child_errno));
-		errno = child_errno;
+		log_line(LOG_ALWAYS, "--run-as: %s: %s", c.step,
+		    strerror(c.error));
+		errno = c.error;
 		goto fail;
 	}
 	j->pid = pid;

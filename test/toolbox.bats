@@ -355,6 +355,25 @@ setpriv --reuid=0 id -u 2>&1 || echo "setuid refused"'
 	refute_line "0"
 }
 
+@test "--run-as: a command the user may not run fails that request (70, step logged); the next one runs" {
+	mkscript secret 'echo ran'
+	chmod 700 "$TDIR/secret"
+	start_listener "$NAME" --run-as nobody -- "$TDIR/secret"
+	run --separate-stderr "$PEERRELAY" send "$NAME" x
+	assert_equal "$status" 70
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: refused: cannot run the command"
+	run grep -c -- "--run-as: execve: Permission denied" "$TDIR/err"
+	assert_output "1"
+	# The child was reaped there, not left behind; the listener goes on.
+	run pgrep -P "$LPID"
+	assert_failure
+	chmod 755 "$TDIR/secret"
+	run "$PEERRELAY" send "$NAME" x
+	assert_success
+	assert_output "ran"
+}
+
 @test "--run-as: refused at start-up without CAP_SETUID (77), without a command or for an unknown user (64)" {
 	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" listen --run-as www-data "$NAME" -- /bin/true
 	assert_equal "$status" 77
