@@ -12,7 +12,18 @@ CFLAGS ?=	-O2 -g
 WARNINGS =	-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2
 BSD_CFLAGS !=	pkg-config --cflags libbsd-overlay 2>/dev/null || echo -DLIBBSD_OVERLAY -isystem /usr/include/bsd
 BSD_LIBS !=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
-ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+# Hardened by default, as dpkg-buildflags' hardening=+all: PIE, stack
+# protector, stack clash protection, CET, fortified libc calls, full RELRO.
+# They come before the packager's CPPFLAGS, CFLAGS and LDFLAGS, so a flag
+# given there wins; a _FORTIFY_SOURCE given there (or -O0, which cannot
+# fortify) replaces ours, and a flag this compiler lacks is left out.
+HARDEN_CC !=	for f in -fPIE -fstack-protector-strong -fstack-clash-protection \
+		    -fcf-protection; do $(CC) -Werror $$f -x c -c -o /dev/null \
+		    /dev/null 2>/dev/null && printf '%s ' $$f; done; true
+HARDEN_CPP =	$(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS))$(findstring -O0,$(CFLAGS)),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3)
+HARDEN_LD =	-pie -Wl,-z,relro -Wl,-z,now
+ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(HARDEN_CPP) $(CPPFLAGS) \
+		$(HARDEN_CC) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
 		src/activate.c src/addr.c src/ids.c src/log.c src/num.c \
@@ -28,7 +39,8 @@ PACKAGES =	gcc make pkg-config libbsd-dev bats bats-support bats-assert \
 all: peerrelay
 
 peerrelay: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(BSD_LIBS)
+	$(CC) $(HARDEN_CC) $(CFLAGS) $(HARDEN_LD) $(LDFLAGS) -o $@ $(OBJS) \
+	    $(BSD_LIBS)
 
 %.o: %.c $(HDRS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -91,8 +103,49 @@ bench: peerrelay bench/floor bench/timeit
 	@sh test/deps.sh $(BENCH_PACKAGES)
 	@sh bench/run.sh
 
+# Static analysis of cmd/ and src/: gcc -fanalyzer, clang's scan-build and
+# cppcheck. Any finding fails; a suppression has its reason above it.
+LINT_PACKAGES =	gcc clang-tools-14 cppcheck mandoc
+# -O0: at -O2 gcc can optimise a bug away before its analyzer sees it.
+LINT_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) -O0 -Werror
+CPPCHECK_FLAGS = --enable=warning,style,performance,portability \
+		--library=posix --std=c11 -D_GNU_SOURCE -D__linux__ -Isrc -Icmd \
+		--inline-suppr --error-exitcode=1 --quiet \
+		--template='{file}:{line}: {severity}: {message} [{id}]'
+# KNF (STYLE.md): a function's variables are declared at its top.
+CPPCHECK_FLAGS += --suppress=variableScope
+# One thread: each getpw*/getgr* result is used before the next lookup.
+CPPCHECK_FLAGS += --suppress=getpwuidCalled --suppress=getpwnamCalled \
+		--suppress=getgrgidCalled --suppress=getgrnamCalled
+
+lint: deps-lint lint-man lint-gcc lint-scan lint-cppcheck
+
+deps-lint:
+	@sh test/deps.sh $(LINT_PACKAGES)
+
 lint-man:
 	mandoc -Tlint -W warning man/peerrelay.1
+
+lint-gcc:
+	@for f in $(SRCS); do \
+	    gcc $(LINT_CFLAGS) -fanalyzer -c -o /dev/null $$f || exit 1; \
+	done; echo "gcc -fanalyzer: $(words $(SRCS)) files, no findings"
+
+lint-scan:
+	@d=$$(mktemp -d) && scan-build-14 --status-bugs -o $$d sh -c \
+	    'for f in $(SRCS); do $$CC $(LINT_CFLAGS) -c -o /dev/null $$f || \
+	    exit 1; done' >$$d/log 2>&1; s=$$?; \
+	[ $$s -eq 0 ] || cat $$d/log; rm -rf $$d; [ $$s -eq 0 ] && \
+	echo "scan-build: $(words $(SRCS)) files, no bugs found"
+
+lint-cppcheck:
+	@cppcheck $(CPPCHECK_FLAGS) cmd src && \
+	echo "cppcheck: cmd/ and src/, no findings"
+
+# test/e2e.sh with every peerrelay process under valgrind's memcheck.
+memcheck: peerrelay
+	@sh test/deps.sh valgrind
+	@sh test/memcheck.sh
 
 EXAMPLES_BIN =	config-updater cron-send
 EXAMPLES_DOC =	crontab
@@ -122,4 +175,5 @@ uninstall:
 clean:
 	rm -f peerrelay peerrelay-asan bench/floor bench/timeit $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
 
-.PHONY: all bench deps deps-fuzz check check-asan check-stress fuzz demo lint-man install uninstall clean
+.PHONY: all bench deps deps-fuzz deps-lint check check-asan check-stress fuzz demo \
+	lint lint-man lint-gcc lint-scan lint-cppcheck memcheck install uninstall clean

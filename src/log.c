@@ -58,7 +58,9 @@ emit(char *buf, size_t size, int n, int pri)
 		return;
 	}
 	buf[n++] = '\n';
-	(void)write(STDERR_FILENO, buf, (size_t)n);
+	/* One write, so lines from several processes do not mix. */
+	if (write(STDERR_FILENO, buf, (size_t)n) == -1)
+		return;		/* stderr is gone: nowhere to say so */
 }
 
 void

@@ -40,17 +40,17 @@ runas_parse(const char *spec, struct runas *r, const char **errstr)
 	r->from = geteuid();
 	if (ids_owner(spec, &r->uid, &r->gid, errstr) == -1)
 		return -1;
-	if ((pw = getpwuid(r->uid)) != NULL && (name = strdup(pw->pw_name)) ==
-	    NULL) {
-		*errstr = "out of memory";
-		return -1;
-	}
+	pw = getpwuid(r->uid);
 	if (r->gid == (gid_t)-1) {
 		if (pw == NULL) {
 			*errstr = "uid has no passwd entry: give USER:GROUP";
 			return -1;
 		}
 		r->gid = pw->pw_gid;
+	}
+	if (pw != NULL && (name = strdup(pw->pw_name)) == NULL) {
+		*errstr = "out of memory";
+		return -1;
 	}
 	if (name == NULL) {
 		/* No name, no group membership: the gid alone. */

@@ -79,7 +79,7 @@ static int	 vis_ready;
 static int
 vis_init(void)
 {
-	char	 in[2], out[9];
+	char	 in[2] = { 0, 0 }, out[9];
 	int	 c, n;
 
 	for (c = 0; c < 256; c++) {
