@@ -147,6 +147,45 @@ memcheck: peerrelay
 	@sh test/deps.sh valgrind
 	@sh test/memcheck.sh
 
+# The release tarball: what git holds at HEAD, less debian/ and .ci/
+# (.gitattributes), as peerrelay-VERSION/.
+VERSION !=	sed -n 's/^\#define PEERRELAY_VERSION[^"]*"\(.*\)"$$/\1/p' cmd/cmd.h
+DIST =		peerrelay-$(VERSION)
+
+dist:
+	@git diff --quiet HEAD 2>/dev/null || \
+	    echo "dist: uncommitted changes are not in $(DIST).tar.gz" >&2
+	git archive --format=tar --prefix=$(DIST)/ HEAD | gzip -n -9 \
+	    >$(DIST).tar.gz
+
+# The tarball, unpacked in a new directory, builds warning-free, passes
+# make check, installs and uninstalls, and make clean leaves what it had.
+distcheck: dist
+	@sh test/distcheck.sh $(DIST)
+
+# The Debian package, built from the tarball as its .orig.tar.gz plus
+# debian/, in deb-build/; lintian must report no error and no warning.
+DEB_PACKAGES =	dpkg-dev debhelper lintian libbsd-dev pkgconf
+DEB_VERSION !=	sed -n '1s/^peerrelay (\([^)-]*\).*/\1/p' debian/changelog 2>/dev/null
+
+deb: dist
+	@sh test/deps.sh $(DEB_PACKAGES)
+	@[ "$(DEB_VERSION)" = "$(VERSION)" ] || { echo "deb: debian/changelog \
+	    says $(DEB_VERSION), cmd/cmd.h says $(VERSION)" >&2; exit 1; }
+	rm -rf deb-build && mkdir deb-build
+	cp $(DIST).tar.gz deb-build/peerrelay_$(VERSION).orig.tar.gz
+	tar -xzf $(DIST).tar.gz -C deb-build
+	cp -R debian deb-build/$(DIST)/
+	cd deb-build/$(DIST) && dpkg-buildpackage -us -uc -b
+	@for d in deb-build/*.deb; do echo "$$d:"; dpkg-deb -c $$d; done
+	lintian --fail-on error,warning --info deb-build/*.changes
+
+# The package's own tests (debian/tests) against the installed package, on
+# this machine (autopkgtest's null runner: it installs the package).
+autopkgtest: deb
+	@sh test/deps.sh autopkgtest
+	autopkgtest deb-build/*.deb deb-build/$(DIST) -- null
+
 EXAMPLES_BIN =	config-updater cron-send
 EXAMPLES_DOC =	crontab
 UNITS =		peerrelay-config-update.socket peerrelay-config-update.service
@@ -174,6 +213,8 @@ uninstall:
 
 clean:
 	rm -f peerrelay peerrelay-asan bench/floor bench/timeit $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
+	rm -rf deb-build $(DIST).tar.gz
 
 .PHONY: all bench deps deps-fuzz deps-lint check check-asan check-stress fuzz demo \
-	lint lint-man lint-gcc lint-scan lint-cppcheck memcheck install uninstall clean
+	lint lint-man lint-gcc lint-scan lint-cppcheck memcheck dist distcheck deb \
+	autopkgtest install uninstall clean
