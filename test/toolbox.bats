@@ -6,7 +6,17 @@
 load helpers
 
 REPO=$BATS_TEST_DIRNAME/..
-EX=$REPO/examples
+# Testing an installed peerrelay (debian/tests/suite): the installed
+# examples, units and completion; otherwise the source tree's.
+if [ -n "${PEERRELAY_INSTALLED:-}" ]; then
+	EX=/usr/lib/peerrelay/examples
+	UNITS=$EX/systemd
+	COMPLETION=/usr/share/bash-completion/completions/peerrelay
+else
+	EX=$REPO/examples
+	UNITS=$REPO/contrib/systemd
+	COMPLETION=$REPO/completion/peerrelay.bash
+fi
 
 # helpers.bash's teardown, then whatever a test created outside $TDIR.
 eval "helpers_$(declare -f teardown)"
@@ -488,7 +498,24 @@ log: syslog (daemon; denials authpriv)"
 	assert_equal "$stderr" "peerrelay: --run-as www-data: needs root (CAP_SETUID)"
 }
 
+# A root tree with peerrelay's files in it: make install from the source
+# tree, or a copy of the installed files.
+stage_root() {
+	if [ -n "${PEERRELAY_INSTALLED:-}" ]; then
+		mkdir -p "$TDIR/root/usr/bin" "$TDIR/root/usr/lib" \
+		    "$TDIR/root/usr/share/man/man1"
+		cp "$PEERRELAY" "$TDIR/root/usr/bin/peerrelay"
+		cp -R /usr/lib/peerrelay "$TDIR/root/usr/lib/"
+		cp /usr/share/man/man1/peerrelay.1* "$TDIR/root/usr/share/man/man1/"
+	else
+		make -s -C "$REPO" peerrelay >/dev/null
+		make -s -C "$REPO" install DESTDIR="$TDIR/root" PREFIX=/usr
+	fi
+}
+
 @test "make install DESTDIR=... PREFIX=/usr puts every file; make uninstall leaves nothing behind" {
+	[ -z "${PEERRELAY_INSTALLED:-}" ] ||
+	    skip "the source tree's install target (debian/tests/installed checks the package's files)"
 	# make check-asan builds only peerrelay-asan: install needs ./peerrelay.
 	make -s -C "$REPO" peerrelay >/dev/null
 	run make -s -C "$REPO" install DESTDIR="$TDIR/root" PREFIX=/usr
@@ -514,7 +541,7 @@ log: syslog (daemon; denials authpriv)"
 }
 
 @test "bash completion: subcommands, options of each, users, formats, and the command after --" {
-	local c="$REPO/completion/peerrelay.bash"
+	local c=$COMPLETION
 	# complete WORD...: COMPREPLY for the last word, one per line.
 	complete_words() {
 		bash -c 'source "$1"; shift
@@ -556,10 +583,9 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 }
 
 @test "contrib/systemd units pass systemd-analyze verify, and their command lines pass --check" {
-	make -s -C "$REPO" peerrelay >/dev/null
-	make -s -C "$REPO" install DESTDIR="$TDIR/root" PREFIX=/usr
+	stage_root
 	mkdir -p "$TDIR/root/etc/systemd/system" "$TDIR/root/usr/lib/systemd"
-	cp "$REPO"/contrib/systemd/* "$TDIR/root/etc/systemd/system/"
+	cp "$UNITS"/* "$TDIR/root/etc/systemd/system/"
 	# The targets the units depend on (sockets.target, sysinit.target...).
 	cp -a /usr/lib/systemd/system "$TDIR/root/usr/lib/systemd/"
 	# Documentation=man:peerrelay(1) must resolve: to the page installed.
@@ -579,7 +605,7 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	[[ "$stderr" == *"/usr/bin/peerrelay"* ]]
 	# ExecStartPre= and ExecStart= are command lines peerrelay accepts:
 	# run them with --check, paths moved into the temporary root.
-	local unit=$REPO/contrib/systemd/peerrelay-config-update.service key line
+	local unit=$UNITS/peerrelay-config-update.service key line
 	local -a args
 	for key in ExecStartPre ExecStart; do
 		line=$(sed -n "/^$key=/,/[^\\\\]\$/p" "$unit" | tr -d '\\\n')
