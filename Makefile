@@ -142,6 +142,15 @@ lint-cppcheck:
 	@cppcheck $(CPPCHECK_FLAGS) cmd src && \
 	echo "cppcheck: cmd/ and src/, no findings"
 
+# The built binary has what the hardened build promises, by checksec.
+checksec: peerrelay
+	@sh test/deps.sh checksec
+	@line=$$(checksec --format=csv --file=./peerrelay) && echo "$$line" && \
+	echo "$$line" | awk -F, '$$1 == "Full RELRO" && \
+	    $$2 == "Canary found" && $$3 == "NX enabled" && \
+	    $$4 == "PIE enabled" && $$8 == "Yes" { ok = 1 } END { exit !ok }' || \
+	{ echo "checksec: ./peerrelay is not fully hardened" >&2; exit 1; }
+
 # test/e2e.sh with every peerrelay process under valgrind's memcheck.
 memcheck: peerrelay
 	@sh test/deps.sh valgrind
@@ -220,5 +229,5 @@ clean:
 	rm -rf deb-build $(DIST).tar.gz
 
 .PHONY: all bench deps deps-fuzz deps-lint check check-asan check-stress fuzz demo \
-	lint lint-man lint-gcc lint-scan lint-cppcheck memcheck dist distcheck deb \
+	checksec lint lint-man lint-gcc lint-scan lint-cppcheck memcheck dist distcheck deb \
 	autopkgtest install uninstall clean
