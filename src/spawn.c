@@ -288,9 +288,10 @@ struct child {
  * The --run-as child, on its own stack in the listener's memory, the
  * listener suspended until it calls execve or exits (so does posix_spawn).
  * Raw system calls where glibc's wrappers would act for the listener's
- * threads too.
+ * threads too. Not instrumented by ASan, which cannot follow the switch to
+ * this stack (glibc's posix_spawn child is not instrumented either).
  */
-static int
+__attribute__((no_sanitize_address)) static int
 runas_child(void *arg)
 {
 	/* A kernel struct sigaction of zeros: SIG_DFL, no flags, empty mask. */
