@@ -1,8 +1,8 @@
 #!/bin/sh
 # make distcheck: unpack DIST.tar.gz in a new directory; there it must build
 # warning-free, pass make check, install every file under DESTDIR and
-# uninstall them all, and make clean must leave the files it was unpacked
-# with, no more and no fewer.
+# uninstall them all, build with a packager's flags, and make clean must
+# leave the files it was unpacked with, no more and no fewer.
 set -u
 dist=$1
 top=$(pwd)
@@ -29,6 +29,19 @@ make -s -C "$src" uninstall DESTDIR="$dir/root" PREFIX=/usr ||
 left=$(find "$dir/root" -type f)
 [ -n "$left" ] && fail "make uninstall left: $left"
 make -s -C "$src" clean || fail "make clean failed"
+# A packager's flags: dpkg-buildflags' -D_FORTIFY_SOURCE=2 takes the place
+# of ours, warning-free; LDFLAGS come after ours, so -z norelro wins.
+make -s -C "$src" CPPFLAGS="-Wdate-time -D_FORTIFY_SOURCE=2" \
+    CFLAGS="-g -O2 -Werror" >"$dir/build.log" 2>&1 ||
+    { cat "$dir/build.log"; fail "the build with a packager's flags failed"; }
+readelf -d "$src/peerrelay" | grep -q 'FLAGS.*BIND_NOW' ||
+    fail "the build with a packager's flags lost BIND_NOW"
+make -s -C "$src" clean
+make -s -C "$src" LDFLAGS="-Wl,-z,norelro" >/dev/null 2>&1 ||
+    fail "the build with LDFLAGS=-Wl,-z,norelro failed"
+readelf -lW "$src/peerrelay" | grep -q GNU_RELRO &&
+    fail "a packager's LDFLAGS=-Wl,-z,norelro did not win"
+make -s -C "$src" clean
 (cd "$src" && find . | LC_ALL=C sort) >"$dir/cleaned"
 diff -u "$dir/unpacked" "$dir/cleaned" || fail "make clean left the tree changed"
-echo "distcheck: $dist.tar.gz builds, passes make check, installs, uninstalls and cleans"
+echo "distcheck: $dist.tar.gz builds, passes make check, installs, uninstalls, takes a packager's flags and cleans"
