@@ -4,6 +4,7 @@
  * first failing request's status.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <err.h>
@@ -37,6 +38,8 @@
 #define SEND_BATCH		64
 #define RECV_BATCH		16
 #define LIMIT_SECONDS		86400
+/* Requests in flight at most: sending waits for replies beyond it. */
+#define MAX_INFLIGHT		65536
 
 enum split { SPLIT_WHOLE, SPLIT_LINES, SPLIT_NULL };
 
@@ -56,7 +59,6 @@ struct client {
 	const struct send_opts	*o;
 	int			 fd;
 	size_t			 limit;		/* largest datagram */
-	long long		 deadline;	/* 0: none */
 	/* input */
 	char			*in;
 	size_t			 start, scan, end, cap;
@@ -72,6 +74,14 @@ struct client {
 	size_t			 phead, npend;
 	int			 shut;		/* SHUT_WR done, or cannot send */
 	int			 send_failed;	/* the listener stopped taking */
+	/* record numbers of the requests in flight, oldest first */
+	unsigned long		*flight;
+	size_t			 fhead, fcount, fcap;
+	unsigned long		 last_answered;	/* its record number, or 0 */
+	int			 closed;	/* the listener closed */
+	long long		 blocked_ms;	/* sending waits since, or 0 */
+	long long		 shut_ms;	/* the last record went then */
+	const char		*expired;	/* what --timeout cut short */
 	/* replies */
 	unsigned long		 sent, answered;
 	int			 said_hello;
@@ -97,11 +107,13 @@ static const char send_usage[] =
 "      --expect-user USER|UID   refuse a listener not running as USER\n"
 "      --expect-group GROUP|GID refuse a listener not in GROUP\n"
 "  -n, --no-wait                exit once everything is handed over\n"
-"  -t, --timeout SECONDS        give up after SECONDS in all (exit 75)\n"
+"  -t, --timeout SECONDS        bound connect, each blocked write and the\n"
+"                               replies after the last record (exit 75)\n"
 "  -h, --help                   show this help\n"
 "\n"
 "Exit: the remote status, 128+N for signal N, 64 usage, 65 bad input,\n"
-"69 cannot connect or unanswered, 70 internal, 75 timed out, 77 refused.\n"
+"69 cannot connect or records unanswered (wins over a request's status),\n"
+"70 internal or protocol error, 75 timed out, 77 refused.\n"
 "See peerrelay(1).\n";
 
 void
@@ -180,13 +192,49 @@ parse_options(int argc, char **argv, struct send_opts *o)
 		o->message = argv[1];
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+/* SIGALRM only interrupts a blocked write(2): installed without SA_RESTART. */
+static void
+on_alarm(int sig)
 {
-	ssize_t	 w;
+	(void)sig;
+}
+
+/*
+ * Arm the interval timer to fire in ms milliseconds, then every 10 ms: a
+ * signal that lands before write(2) blocks is followed by another. 0
+ * disarms it.
+ */
+static void
+alarm_in(long long ms)
+{
+	struct itimerval	 it;
+
+	memset(&it, 0, sizeof(it));
+	if (ms > 0) {
+		it.it_value.tv_sec = ms / 1000;
+		it.it_value.tv_usec = (ms % 1000) * 1000;
+		it.it_interval.tv_usec = 10000;
+	}
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Write all of p, by deadline when it is not 0: -1 with errno, -2 when late. */
+static int
+write_until(int fd, const char *p, size_t n, long long deadline)
+{
+	long long	 left;
+	ssize_t		 w;
 
 	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
+		if (deadline != 0) {
+			if ((left = deadline - now_ms()) <= 0)
+				return -2;
+			alarm_in(left);
+		}
+		w = write(fd, p, n);
+		if (deadline != 0)
+			alarm_in(0);
+		if (w == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -195,6 +243,47 @@ write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/*
+ * The deadline --timeout sets now: after the last record, one for all the
+ * replies; before it, one for a send that waits; none while only input is
+ * awaited.
+ */
+static long long
+deadline(const struct client *c)
+{
+	long long	 t = (long long)c->o->timeout * 1000;
+
+	if (t == 0)
+		return 0;
+	if (c->shut_ms != 0)
+		return c->shut_ms + t;
+	if (c->blocked_ms != 0)
+		return c->blocked_ms + t;
+	return 0;
+}
+
+/* Copy command output to fd, within --timeout; what broke is remembered. */
+static void
+relay(struct client *c, int fd, const char *p, size_t n)
+{
+	long long	 by = deadline(c);
+	int		 r;
+
+	if (fd == STDOUT_FILENO && c->out_broken)
+		return;
+	if (by == 0 && c->o->timeout > 0)
+		by = now_ms() + (long long)c->o->timeout * 1000;
+	if ((r = write_until(fd, p, n, by)) == 0)
+		return;
+	if (r == -2)
+		c->expired = fd == STDOUT_FILENO ? "writing to standard output" :
+		    "writing to standard error";
+	else if (fd == STDOUT_FILENO) {
+		warn("stdout");
+		c->out_broken = 1;
+	}
 }
 
 /* Count the rest of an input already too large, to name its size. */
@@ -339,28 +428,128 @@ fail(struct client *c, int status)
 		c->first_fail = status;
 }
 
+/* Remember the record numbers of k requests just sent. */
+static void
+flight_push(struct client *c, const struct pending *r, size_t k)
+{
+	unsigned long	*p;
+	size_t		 i, cap;
+
+	if (c->fcount + k > c->fcap) {
+		cap = c->fcap == 0 ? 1024 : c->fcap * 2;
+		while (cap < c->fcount + k)
+			cap *= 2;
+		if ((p = reallocarray(NULL, cap, sizeof(*p))) == NULL)
+			err(EX_SOFTWARE, "reallocarray");
+		for (i = 0; i < c->fcount; i++)
+			p[i] = c->flight[(c->fhead + i) % c->fcap];
+		free(c->flight);
+		c->flight = p;
+		c->fcap = cap;
+		c->fhead = 0;
+	}
+	for (i = 0; i < k; i++)
+		c->flight[(c->fhead + c->fcount + i) % c->fcap] = r[i].recno;
+	c->fcount += k;
+	c->sent += k;
+}
+
+/* The next n requests in flight are answered; the last one's record number. */
+static unsigned long
+flight_pop(struct client *c, unsigned long n)
+{
+	c->fhead = (c->fhead + (size_t)n - 1) % c->fcap;
+	c->last_answered = c->flight[c->fhead];
+	c->fhead = (c->fhead + 1) % c->fcap;
+	c->fcount -= (size_t)n;
+	c->answered += n;
+	return c->last_answered;
+}
+
+/*
+ * The number of the last record read from the input: those taken, and
+ * the whole ones still in the buffer.
+ */
+static unsigned long
+records_read(const struct client *c)
+{
+	char		 delim = c->o->split == SPLIT_LINES ? '\n' : '\0';
+	unsigned long	 n = c->recno;
+	size_t		 from = c->start, at = c->scan;
+	int		 skipping = c->skipping;
+	char		*d;
+
+	if (c->o->split == SPLIT_WHOLE)
+		return n;
+	while (at < c->end &&
+	    (d = memchr(c->in + at, delim, c->end - at)) != NULL) {
+		/* The end of an oversized record, counted when it began. */
+		if (skipping)
+			skipping = 0;
+		else
+			n++;
+		from = at = (size_t)(d - c->in) + 1;
+	}
+	if (c->in_eof && from < c->end && !skipping)
+		n++;
+	return n;
+}
+
+/*
+ * What became of the records, for a send cut short: "records 1-3
+ * answered, 4-5 unanswered; input not read past record 5".
+ */
+static void
+say_records(const struct client *c, const char *what)
+{
+	unsigned long	 a = c->last_answered, n = records_read(c);
+	char		 ans[64] = "", un[64] = "", in[64] = "";
+
+	if (a == 0 && n == 0) {
+		warnx("%s before any record was sent", what);
+		return;
+	}
+	if (a == 1)
+		snprintf(ans, sizeof(ans), "record 1 answered");
+	else if (a > 1)
+		snprintf(ans, sizeof(ans), "records 1-%lu answered", a);
+	if (n == a + 1)
+		snprintf(un, sizeof(un), "%s %lu unanswered",
+		    a > 0 ? "," : "record", n);
+	else if (n > a + 1)
+		snprintf(un, sizeof(un), "%s %lu-%lu unanswered",
+		    a > 0 ? "," : "records", a + 1, n);
+	if (!c->in_eof)
+		snprintf(in, sizeof(in), "; input not read past record %lu", n);
+	warnx("%s: %s%s%s", what, ans, un, in);
+}
+
+/* A reason from the listener reaches the terminal only through strvis. */
+static void
+say_refused(const char *prefix, const struct reply *r)
+{
+	char	 safe[PROTO_REASON_SIZE];
+
+	proto_reason(r, safe, sizeof(safe));
+	warnx("%s%s", prefix, safe);
+}
+
 /* Act on one reply datagram. */
 static void
 handle_reply(struct client *c, const char *buf, size_t n)
 {
 	struct reply	 r;
-	unsigned long	 req;
+	unsigned long	 rec;
+	char		 what[64];
 	int		 many = c->o->split != SPLIT_WHOLE;
 
 	if (proto_decode(buf, n, &r) == -1)
 		errx(EX_SOFTWARE, "protocol error: malformed reply of type "
 		    "'%c' (%zu bytes)", buf[0] >= 0x20 && buf[0] < 0x7f ?
 		    buf[0] : '?', n);
-	if (r.type == PROTO_STDOUT) {
-		if (!c->out_broken && write_all(STDOUT_FILENO, r.data,
-		    r.len) == -1) {
-			warn("stdout");
-			c->out_broken = 1;
-		}
-		return;
-	}
-	if (r.type == PROTO_STDERR) {
-		(void)write_all(STDERR_FILENO, r.data, r.len);
+	if (r.type == PROTO_STDOUT || r.type == PROTO_STDERR) {
+		relay(c, r.type == PROTO_STDOUT ? STDOUT_FILENO :
+		    STDERR_FILENO, r.data, r.len);
 		return;
 	}
 	if (r.type == PROTO_HELLO)
@@ -371,7 +560,7 @@ handle_reply(struct client *c, const char *buf, size_t n)
 	if (r.type == PROTO_REFUSED && r.status == EX_NOPERM) {
 		c->refused = 1;
 		fail(c, r.status);
-		warnx("refused: %.*s", (int)r.len, r.data);
+		say_refused("refused: ", &r);
 		return;
 	}
 	/* A listener that knows no hello refuses it as an empty request. */
@@ -379,39 +568,49 @@ handle_reply(struct client *c, const char *buf, size_t n)
 		c->hello = 0;
 		return;
 	}
-	if (r.count > c->sent - c->answered)
+	if (r.count > c->fcount)
 		errx(EX_SOFTWARE, "protocol error: a reply to no request");
-	c->answered += r.count;
-	req = c->answered;
+	rec = flight_pop(c, r.count);
 	if (r.status == 0)
 		return;
 	fail(c, r.status);
-	if (r.type == PROTO_REFUSED && many)
-		warnx("request %lu refused: %.*s", req, (int)r.len, r.data);
-	else if (r.type == PROTO_REFUSED)
-		warnx("refused: %.*s", (int)r.len, r.data);
-	else if (r.type == PROTO_TIMEOUT && many)
-		warnx("request %lu: timed out", req);
+	if (r.type == PROTO_REFUSED) {
+		if (many)
+			snprintf(what, sizeof(what), "record %lu refused: ",
+			    rec);
+		say_refused(many ? what : "refused: ", &r);
+	} else if (r.type == PROTO_TIMEOUT && many)
+		warnx("record %lu: timed out", rec);
 	else if (r.type == PROTO_TIMEOUT)
 		warnx("timed out (the listener's --timeout)");
 	else if (r.type == PROTO_SIGNAL && many)
-		warnx("request %lu: killed by signal %d", req, r.status - 128);
+		warnx("record %lu: killed by signal %d", rec, r.status - 128);
 	else if (r.type == PROTO_SIGNAL)
 		warnx("killed by signal %d", r.status - 128);
 	else if (many)
-		warnx("request %lu: exit status %d", req, r.status);
+		warnx("record %lu: exit status %d", rec, r.status);
 }
 
-/* Take every reply waiting; -1 once the listener has closed. */
+/*
+ * Take every reply waiting; -1 once the listener has closed, 0 when none
+ * is left or --timeout cut it short (c->expired).
+ */
 static int
 read_replies(struct client *c)
 {
 	struct mmsghdr	 mm[RECV_BATCH];
 	struct iovec	 iov[RECV_BATCH];
 	unsigned int	 i;
+	long long	 by;
 	int		 n;
 
 	for (;;) {
+		/* A flood of replies is no way around the deadline. */
+		if (c->expired == NULL && (by = deadline(c)) != 0 &&
+		    now_ms() >= by)
+			c->expired = "waiting for replies";
+		if (c->expired != NULL)
+			return 0;
 		memset(mm, 0, sizeof(mm));
 		for (i = 0; i < c->rslots; i++) {
 			iov[i].iov_base = c->rbuf + (size_t)i *
@@ -431,12 +630,15 @@ read_replies(struct client *c)
 			if (errno == EAGAIN)
 				return 0;
 			warn("receive");
+			c->closed = 1;
 			return -1;
 		}
-		for (i = 0; i < (unsigned int)n; i++) {
+		for (i = 0; i < (unsigned int)n && c->expired == NULL; i++) {
 			/* Replies are never empty: 0 is the end of stream. */
-			if (mm[i].msg_len == 0)
+			if (mm[i].msg_len == 0) {
+				c->closed = 1;
 				return -1;
+			}
 			if (mm[i].msg_len > PROTO_MAX_REPLY)
 				errx(EX_SOFTWARE, "protocol error: reply of "
 				    "%u bytes", mm[i].msg_len);
@@ -551,6 +753,14 @@ send_records(struct client *c)
 	 */
 	h = c->o->split != SPLIT_WHOLE && !c->said_hello;
 	n = c->npend - c->phead;
+	/* So many unanswered: the listener must answer before it gets more. */
+	if (n > MAX_INFLIGHT - c->fcount)
+		n = MAX_INFLIGHT - c->fcount;
+	if (n == 0) {
+		if (c->blocked_ms == 0)
+			c->blocked_ms = now_ms();
+		return 0;
+	}
 	memset(mm, 0, (n + h) * sizeof(mm[0]));
 	for (i = 0; i < n + h; i++) {
 		iov[i].iov_base = h && i == 0 ? (void *)"" :
@@ -568,8 +778,11 @@ send_records(struct client *c)
 			return 1;
 	}
 	if (k == -1) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR) {
+			if (c->blocked_ms == 0)
+				c->blocked_ms = now_ms();
 			return 0;
+		}
 		r = &c->pend[c->phead];
 		if (errno == EMSGSIZE || errno == ENOBUFS || errno == ENOMEM) {
 			warnx("record %lu: %zu bytes: %s, not sent", r->recno,
@@ -578,45 +791,44 @@ send_records(struct client *c)
 			c->phead++;
 			return 1;
 		}
-		/* The listener closed: what it answered is still to be read. */
+		/*
+		 * The listener closed: what it answered is still to be read,
+		 * and the records not sent stay counted as unanswered.
+		 */
 		c->shut = c->send_failed = 1;
-		c->phead = c->npend = 0;
-		return 1;
+		return 0;
 	}
-	c->sent += (unsigned long)k;
+	c->blocked_ms = 0;
+	flight_push(c, &c->pend[c->phead], (size_t)k);
 	c->phead += (size_t)k;
 	return 1;
 }
 
 static int
-finish(struct client *c, int timed_out)
+finish(struct client *c)
 {
-	unsigned long	 missing = c->sent - c->answered;
+	char	 what[96];
 
 	if (c->empty > 0)
 		warnx("skipped %lu empty record%s", c->empty,
 		    c->empty == 1 ? "" : "s");
-	if (timed_out) {
-		warnx("timed out after %us (%lu of %lu requests unanswered)",
-		    c->o->timeout, missing, c->sent);
+	if (c->expired != NULL) {
+		snprintf(what, sizeof(what), "timed out after %us %s",
+		    c->o->timeout, c->expired);
+		say_records(c, what);
 		return EX_TEMPFAIL;
-	}
-	if (c->sent == 0 && c->first_fail == 0 && !c->refused) {
-		warnx("no records in the input, nothing sent");
-		return EX_DATAERR;
 	}
 	if (c->refused)
 		return EX_NOPERM;
-	if (c->send_failed) {
-		warnx("the listener closed the connection before all input "
-		    "was sent (%lu of %lu requests unanswered)", missing,
-		    c->sent);
+	/* Closed before the input ended, a record went or an answer came. */
+	if (c->closed && (!c->in_eof || HAVE_PENDING(c) ||
+	    (!c->o->no_wait && c->fcount > 0))) {
+		say_records(c, "the listener closed the connection");
 		return EX_UNAVAILABLE;
 	}
-	if (!c->o->no_wait && missing > 0) {
-		warnx("%lu of %lu requests unanswered: the listener closed the "
-		    "connection", missing, c->sent);
-		return EX_UNAVAILABLE;
+	if (c->sent == 0 && c->first_fail == 0) {
+		warnx("no records in the input, nothing sent");
+		return EX_DATAERR;
 	}
 	if (c->first_fail != 0)
 		return c->first_fail;
@@ -627,7 +839,7 @@ static int
 run(struct client *c)
 {
 	struct pollfd	 pfd[2];
-	long long	 now;
+	long long	 by, now;
 	nfds_t		 n;
 	int		 timeout, from_stdin;
 
@@ -638,25 +850,30 @@ run(struct client *c)
 		if (!c->shut && !HAVE_PENDING(c) && c->in_eof) {
 			(void)shutdown(c->fd, SHUT_WR);
 			c->shut = 1;
+			c->shut_ms = now_ms();
 		}
 		/* After a failed send, read on to the end: a refusal may wait. */
 		if (c->shut && !c->send_failed &&
-		    (c->o->no_wait || c->answered >= c->sent))
-			return finish(c, 0);
+		    (c->o->no_wait || c->fcount == 0))
+			return finish(c);
 		n = 0;
 		pfd[n].fd = c->fd;
-		pfd[n++].events = POLLIN | (HAVE_PENDING(c) && !c->shut ?
-		    POLLOUT : 0);
+		pfd[n++].events = POLLIN | (HAVE_PENDING(c) && !c->shut &&
+		    c->fcount < MAX_INFLIGHT ? POLLOUT : 0);
 		if (from_stdin && !HAVE_PENDING(c) && !c->in_eof && !c->shut) {
 			pfd[n].fd = STDIN_FILENO;
 			pfd[n++].events = POLLIN;
 		}
 		timeout = -1;
-		if (c->deadline != 0) {
+		if ((by = deadline(c)) != 0) {
 			now = now_ms();
-			if (now >= c->deadline)
-				return finish(c, 1);
-			timeout = (int)(c->deadline - now);
+			if (now >= by) {
+				c->expired = c->shut_ms != 0 ?
+				    "waiting for replies" : "waiting for the "
+				    "listener to take a record";
+				return finish(c);
+			}
+			timeout = (int)(by - now);
 		}
 		if (poll(pfd, n, timeout) == -1) {
 			if (errno == EINTR)
@@ -664,11 +881,9 @@ run(struct client *c)
 			err(EX_SOFTWARE, "poll");
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (read_replies(c) == -1) {
-				c->shut = 1;
-				c->phead = c->npend = 0;
-				return finish(c, 0);
-			}
+			/* The first failure ends it: no more input is read. */
+			if (read_replies(c) == -1 || c->expired != NULL)
+				return finish(c);
 		}
 		if (n > 1 && pfd[1].revents)
 			(void)read_input(c);
@@ -680,6 +895,7 @@ cmd_send(int argc, char **argv)
 {
 	struct send_opts	 o;
 	struct client		 c;
+	struct sigaction	 sa;
 	int			 status;
 
 	/* Replies and stdout may go away; we report that, never die of it. */
@@ -688,8 +904,12 @@ cmd_send(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	parse_options(argc, argv, &o);
 	c.o = &o;
-	if (o.timeout > 0)
-		c.deadline = now_ms() + (long long)o.timeout * 1000;
+	if (o.timeout > 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		if (sigaction(SIGALRM, &sa, NULL) == -1)
+			err(EX_SOFTWARE, "sigaction");
+	}
 	/* One request needs no batch of replies; a stream of them does. */
 	c.rslots = o.split == SPLIT_WHOLE ? 1 : RECV_BATCH;
 	if ((c.rbuf = malloc(c.rslots * (size_t)(PROTO_MAX_REPLY + 1))) == NULL)
@@ -725,6 +945,7 @@ cmd_send(int argc, char **argv)
 	status = run(&c);
 	close(c.fd);
 	free(c.rbuf);
+	free(c.flight);
 	if (o.message == NULL)
 		free(c.in);
 	return status;

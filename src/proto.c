@@ -1,8 +1,10 @@
 /* Encoding and decoding the listener's reply datagrams (see PROTOCOL in the man page). */
+#define LIBBSD_OPENBSD_VIS
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <vis.h>
 
 #include "proto.h"
 
@@ -61,15 +63,21 @@ proto_decode(const char *buf, size_t len, struct reply *r)
 		r->count = 0;
 		return 0;
 	case PROTO_EXIT:
-	case PROTO_SIGNAL:
 		if ((v = leading_number(r->data, r->len, 255, &used)) == -1 ||
 		    used != r->len)
 			return -1;
 		r->type = buf[0];
 		r->terminal = 1;
-		r->status = buf[0] == PROTO_EXIT ? v : 128 + v;
-		if (r->status > 255)
-			r->status = 255;
+		r->status = v;
+		return 0;
+	case PROTO_SIGNAL:
+		/* A signal number Linux has: no other is passed off as one. */
+		if ((v = leading_number(r->data, r->len, PROTO_MAX_SIGNAL,
+		    &used)) < 1 || used != r->len)
+			return -1;
+		r->type = buf[0];
+		r->terminal = 1;
+		r->status = 128 + v;
 		return 0;
 	case PROTO_TIMEOUT:
 		r->type = buf[0];
@@ -117,4 +125,27 @@ proto_format_status(char *buf, size_t size, int type, int value)
 
 	n = snprintf(buf, size, "%c%d", type, value);
 	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/*
+ * The reason of a refusal as a terminal may show it: strvis(3)'d on one
+ * line, cut after PROTO_MAX_REASON bytes with "...". size must be at
+ * least PROTO_REASON_SIZE.
+ */
+void
+proto_reason(const struct reply *r, char *buf, size_t size)
+{
+	size_t	 len = r->len < PROTO_MAX_REASON ? r->len : PROTO_MAX_REASON;
+	int	 n;
+
+	if (size < PROTO_REASON_SIZE) {
+		if (size > 0)
+			buf[0] = '\0';
+		return;
+	}
+	/* Spaces stay: a reason is words. Tab and newline do not. */
+	n = strnvisx(buf, size, r->data, len, VIS_CSTYLE | VIS_OCTAL |
+	    VIS_TAB | VIS_NL);
+	if (n >= 0 && r->len > len)
+		memcpy(buf + n, "...", 4);
 }

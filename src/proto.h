@@ -23,6 +23,12 @@
 /* Extensions, only for a client that asked with a hello (an empty first datagram). */
 #define PROTO_HELLO		'h'	/* the hello's answer: what is granted */
 #define PROTO_ACKS		'A'	/* acknowledges the next N requests */
+/* The largest signal number a 'k' reply may carry: Linux's SIGRTMAX. */
+#define PROTO_MAX_SIGNAL	64
+/* A refusal's reason is shown up to this many bytes, ... */
+#define PROTO_MAX_REASON	256
+/* ...in a buffer this large: 4 bytes of strvis(3) each, "...", NUL. */
+#define PROTO_REASON_SIZE	(PROTO_MAX_REASON * 4 + 4)
 /* The most requests one 'A' reply acknowledges. */
 #define PROTO_MAX_ACKS		999999999UL
 
@@ -37,5 +43,6 @@ struct reply {
 
 int	proto_decode(const char *, size_t, struct reply *);
 int	proto_format_status(char *, size_t, int, int);
+void	proto_reason(const struct reply *, char *, size_t);
 
 #endif

@@ -404,8 +404,8 @@ os.execv(sys.argv[1], sys.argv[1:])
 	run --separate-stderr "$PEERRELAY" send --lines "$NAME" <"$TDIR/in"
 	assert_equal "$status" 3
 	assert_output ""
-	[[ "$stderr" == *"request 2: exit status 3"* ]]
-	[[ "$stderr" == *"request 3: exit status 5"* ]]
+	[[ "$stderr" == *"record 2: exit status 3"* ]]
+	[[ "$stderr" == *"record 3: exit status 5"* ]]
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" 7
 	assert_equal "$status" 7
 	assert_output ""

@@ -297,7 +297,7 @@ print(len(recs))
 	run --separate-stderr "$PEERRELAY" send --lines "$NAME" <"$TDIR/in"
 	assert_equal "$status" 65
 	assert_output ""
-	assert_regex "$stderr" 'request 2 refused: too large \(200 bytes, --max-size 100\)'
+	assert_regex "$stderr" 'record 2 refused: too large \(200 bytes, --max-size 100\)'
 	assert_printed "${REC}size=3 data=ok1\$" "${REC}size=3 data=ok2\$"
 }
 

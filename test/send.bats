@@ -112,14 +112,14 @@ teardown_r4() {
 
 @test "a listener that closes before the first record is 69, not 'no records'" {
 	fake 'pass'
-	ctl sleep:0.3 -- --lines "$NAME"
+	ctl -- --lines "$NAME"
 	assert_output "status=69"
 	assert_equal "$err" "peerrelay: the listener closed the connection before any record was sent"
 }
 
 @test "a listener restarted while send --lines waits for its first line: 69" {
 	start_listener "$NAME"
-	ctl lines:"$TDIR/err":0 kill:TERM:"$LPID" gone:"$LPID" -- --lines "$NAME"
+	ctl accepted:"$NAME" kill:TERM:"$LPID" gone:"$LPID" -- --lines "$NAME"
 	assert_output "status=69"
 	assert_equal "$err" "peerrelay: the listener closed the connection before any record was sent"
 }
@@ -178,7 +178,11 @@ open(sys.argv[2], "w").close()
 time.sleep(30)
 ' "${NAME#@}" "$TDIR/full" 3>&- &
 	LPIDS+=("$!")
-	ctl file:"$TDIR/full" -- --timeout 1 "$NAME" x
+	for i in $(seq 1 400); do
+		[ -e "$TDIR/full" ] && break
+		sleep 0.05
+	done
+	ctl -- --timeout 1 "$NAME" x
 	assert_output "status=75"
 	assert_equal "$err" "peerrelay: connect $NAME: timed out after 1s"
 }

@@ -20,6 +20,8 @@ Steps:
   kill:SIG:PID    send signal SIG (a name such as KILL) to PID; PID may be
                   @FILE, the number written in FILE
   gone:PID        wait until PID has exited (or is a zombie)
+  accepted:ADDR   wait until a connection to ADDR has been accepted (its
+                  server side is in /proc/net/unix, connected)
   idle:PID        wait until PID sleeps in poll(2): it has done all it
                   could, acknowledgements included
   sleep:SECONDS   let time pass (for tests of what time must not count)
@@ -65,6 +67,15 @@ def gone(pid):
             return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
     except FileNotFoundError:
         return True
+
+
+def accepted(addr):
+    with open("/proc/net/unix") as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 8 and w[5] == "03" and w[7] == addr:
+                return True
+    return False
 
 
 def idle(pid):
@@ -120,6 +131,8 @@ def main():
         elif verb == "gone":
             pid = pid_of(arg)
             until("pid %d to exit" % pid, lambda: gone(pid))
+        elif verb == "accepted":
+            until("a connection accepted on " + arg, lambda: accepted(arg))
         elif verb == "idle":
             pid = pid_of(arg)
             until("pid %d to wait in poll" % pid, lambda: idle(pid))

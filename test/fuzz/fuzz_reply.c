@@ -10,6 +10,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reply	 r;
 	const char	*buf = (const char *)data;
+	char		 reason[PROTO_REASON_SIZE];
+	size_t		 i;
 
 	if (proto_decode(buf, size, &r) == -1)
 		return 0;
@@ -22,5 +24,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A terminal reply answers at least one request; nothing else does. */
 	if (r.terminal != (r.count > 0) || r.count > PROTO_MAX_ACKS)
 		abort();
+	if (r.type == PROTO_SIGNAL && (r.status < 129 ||
+	    r.status > 128 + PROTO_MAX_SIGNAL))
+		abort();
+	/* A reason reaches a terminal: printable ASCII only, and bounded. */
+	if (r.type == PROTO_REFUSED) {
+		proto_reason(&r, reason, sizeof(reason));
+		for (i = 0; reason[i] != '\0'; i++)
+			if (reason[i] < 0x20 || reason[i] > 0x7e)
+				abort();
+	}
 	return 0;
 }
