@@ -690,3 +690,35 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	run --separate-stderr "$EX/cron-send"
 	assert_equal "$status" 64
 }
+
+# Every `send` shown to users, one line each: continued lines (\ or mdoc's
+# \e at the end) joined, from README.md, the man page, the demo and the
+# examples (not comments, nor cron-send's "peerrelay send to" message).
+send_examples() {
+	local f
+	for f in "$REPO/README.md" "$REPO/man/peerrelay.1" "$REPO/test/demo.sh" \
+	    "$EX/cron-send" "$EX/crontab"; do
+		sed -E -e ':a' -e '/\\(e)?$/{N;s/[[:space:]]*\\(e)?\n[[:space:]]*/ /;ba}' "$f" |
+		    grep -E '(peerrelay|\$bin|"\$peerrelay") send ' |
+		    grep -Ev '^[[:space:]]*# |send to ' |
+		    sed "s|^|${f##*/}: |"
+	done
+}
+
+@test "docs: every send to an abstract @name (or an address in a variable) says --expect-user or --expect-group" {
+	run send_examples
+	assert_success
+	# The README's and the man page's journal and cron examples, the demo's.
+	assert_line --regexp '^README.md: .*send --lines --expect-user root @events$'
+	assert_line --regexp '^peerrelay.1: .*send --lines --expect-user root @events$'
+	assert_line --regexp '^demo.sh: .*\$bin send --expect-user "\$me" "\$name" .an update.$'
+	assert_line --regexp '^cron-send: .*send --expect-user '
+	local line n=0
+	for line in "${lines[@]}"; do
+		[[ "$line" =~ @|\$name|\$addr ]] || continue
+		n=$((n + 1))
+		[[ "$line" == *--expect-user* || "$line" == *--expect-group* ]] ||
+		    fail "no --expect-user or --expect-group: $line"
+	done
+	[ "$n" -ge 10 ]
+}
