@@ -434,7 +434,7 @@ print(len(recs))
 	assert_printed "${REC}size=6 data=marker\$"
 }
 
-@test "--expect-group checks the listener's primary and supplementary groups" {
+@test "--expect-group root accepts a root listener; www-data, which it is not in, is refused (77)" {
 	start_listener "$NAME"
 	run --separate-stderr "$PEERRELAY" send --expect-group root "$NAME" g1
 	assert_success
@@ -447,20 +447,43 @@ print(len(recs))
 	assert_printed "${REC}size=2 data=g1\$"
 }
 
-@test "--expect-group matches a supplementary group of the listener" {
+@test "--expect-group matches a supplementary group of the listener, as --allow-group does; without it, 77" {
+	# www-data (33) is only a supplementary group of this listener.
 	AS=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	start_listener "$NAME" --allow-any
 	run --separate-stderr "$PEERRELAY" send --expect-group www-data "$NAME" supp
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
+	run --separate-stderr "$PEERRELAY" send --expect-group 33 "$NAME" s33
+	assert_success
+	assert_equal "$stderr" ""
 	run --separate-stderr "$PEERRELAY" send --expect-group 65534 "$NAME" prim
 	assert_success
 	assert_output ""
-	run --separate-stderr "$PEERRELAY" send --expect-group root "$NAME" no
+	assert_equal "$stderr" ""
+	# With --expect-user as well, both must pass.
+	run --separate-stderr "$PEERRELAY" send --expect-user nobody --expect-group www-data "$NAME" both
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr "$PEERRELAY" send --expect-user root --expect-group www-data "$NAME" no1
 	assert_equal "$status" 77
-	assert_regex "$stderr" 'not in group root'
-	assert_printed "${REC}size=4 data=supp\$" "${REC}size=4 data=prim\$"
+	assert_equal "$stderr" "peerrelay: listener on $NAME runs as uid 65534 (nobody), expected root; nothing sent"
+	run --separate-stderr "$PEERRELAY" send --expect-group root "$NAME" no2
+	assert_equal "$status" 77
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: listener on $NAME runs as uid 65534 (nobody), not in group root; nothing sent"
+	assert_printed "${REC}size=4 data=supp\$" "${REC}size=3 data=s33\$" \
+	    "${REC}size=4 data=prim\$" "${REC}size=4 data=both\$"
+	stop_listener
+	# The same listener without the supplementary group: refused.
+	AS=("${NOBODY[@]}")
+	start_listener "$NAME-2" --allow-any
+	run --separate-stderr "$PEERRELAY" send --expect-group www-data "$NAME-2" no3
+	assert_equal "$status" 77
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: listener on $NAME-2 runs as uid 65534 (nobody), not in group www-data; nothing sent"
+	assert_printed
 }
 
 @test "a raw Python client that never reads gets its datagram printed" {
