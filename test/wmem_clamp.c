@@ -6,6 +6,7 @@
  * any other. Everything else (the doubling, the buffer, the datagram limit)
  * is the real kernel's.
  */
+#define _GNU_SOURCE		/* RTLD_NEXT */
 #include <sys/socket.h>
 
 #include <dlfcn.h>
