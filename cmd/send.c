@@ -59,6 +59,7 @@ struct client {
 	const struct send_opts	*o;
 	int			 fd;
 	size_t			 limit;		/* largest datagram */
+	int			 wmem_capped;	/* limit: net.core.wmem_max's */
 	/* input */
 	char			*in;
 	size_t			 start, scan, end, cap;
@@ -105,7 +106,8 @@ static const char send_usage[] =
 "  -l, --lines                  one datagram per line (newline not sent)\n"
 "  -0, --null                   one datagram per NUL-terminated record\n"
 "      --expect-user USER|UID   refuse a listener not running as USER\n"
-"      --expect-group GROUP|GID refuse a listener not in GROUP\n"
+"      --expect-group GROUP|GID refuse a listener not in GROUP (its primary\n"
+"                               or a supplementary group)\n"
 "  -n, --no-wait                exit once everything is handed over\n"
 "  -t, --timeout SECONDS        bound connect, each blocked write and the\n"
 "                               replies after the last record (exit 75)\n"
@@ -337,13 +339,15 @@ read_whole(struct client *c)
 /*
  * Ask for a send buffer that holds want bytes in one datagram (root may
  * exceed net.core.wmem_max); return the largest datagram the socket takes.
+ * *capped: the kernel gave less than asked, so net.core.wmem_max set it.
  */
 static size_t
-size_socket(int fd, size_t want)
+size_socket(int fd, size_t want, int *capped)
 {
 	socklen_t	 len;
 	int		 v, cur;
 
+	*capped = 0;
 	len = sizeof(cur);
 	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
 		err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
@@ -357,6 +361,7 @@ size_socket(int fd, size_t want)
 		len = sizeof(cur);
 		if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
 			err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
+		*capped = (size_t)cur < want + SNDBUF_SLACK;
 	}
 	if (cur <= SNDBUF_SLACK)
 		return 0;
@@ -665,8 +670,9 @@ next_record(struct client *c)
 				c->skipping = 1;
 				c->recno++;
 				warnx("record %lu: larger than the socket can "
-				    "carry (%zu bytes), not sent", c->recno,
-				    c->limit);
+				    "carry (%zu bytes%s), not sent", c->recno,
+				    c->limit, c->wmem_capped ? ", limited by "
+				    "net.core.wmem_max" : "");
 				fail(c, EX_DATAERR);
 			}
 			if (c->skipping)
@@ -785,8 +791,10 @@ send_records(struct client *c)
 		}
 		r = &c->pend[c->phead];
 		if (errno == EMSGSIZE || errno == ENOBUFS || errno == ENOMEM) {
-			warnx("record %lu: %zu bytes: %s, not sent", r->recno,
-			    r->len, strerror(errno));
+			warnx("record %lu: %zu bytes: %s%s, not sent",
+			    r->recno, r->len, strerror(errno),
+			    errno == EMSGSIZE && c->wmem_capped ? " (limited "
+			    "by net.core.wmem_max)" : "");
 			fail(c, EX_DATAERR);
 			c->phead++;
 			return 1;
@@ -928,11 +936,12 @@ cmd_send(int argc, char **argv)
 
 	c.fd = connect_listener(&o);
 	if (o.split == SPLIT_WHOLE) {
-		c.limit = size_socket(c.fd, c.end);
+		c.limit = size_socket(c.fd, c.end, &c.wmem_capped);
 		if (c.end > c.limit)
 			errx(EX_DATAERR, "input of %zu bytes is larger than "
-			    "the socket can carry (%zu bytes), nothing sent",
-			    c.end, c.limit);
+			    "the socket can carry (%zu bytes%s), nothing sent",
+			    c.end, c.limit, c.wmem_capped ? ", limited by "
+			    "net.core.wmem_max" : "");
 		c.pend[0].p = c.in;
 		c.pend[0].len = c.end;
 		c.pend[0].recno = c.recno = 1;
@@ -940,7 +949,7 @@ cmd_send(int argc, char **argv)
 		/* The one record is taken: nothing is left to split. */
 		c.start = c.scan = c.end;
 	} else
-		c.limit = size_socket(c.fd, RECORD_SNDBUF);
+		c.limit = size_socket(c.fd, RECORD_SNDBUF, &c.wmem_capped);
 	check_listener(&o, c.fd);
 	status = run(&c);
 	close(c.fd);

@@ -19,6 +19,7 @@ ready() {
 
 me=$(id -un)
 echo "== peerrelay listen $name   (as $me; default policy: only uid $(id -u) may send)"
+echo "   (anyone may bind an abstract name first: every send says --expect-user)"
 $bin listen "$name" >"$out" 2>"$log" &
 pid=$!
 ready "$name"
@@ -28,9 +29,10 @@ printf 'hello from %s' "$me" | $bin send --expect-user "$me" "$name"
 echo "   exit status $?"
 
 if [ "$(id -u)" -eq 0 ]; then
-	echo "== the same, as nobody (setpriv --reuid=65534 --regid=65534 --clear-groups)"
+	echo "== the same, as nobody: setpriv --reuid=65534 --regid=65534 --clear-groups peerrelay send --expect-user $me $name"
 	printf 'hello from nobody' |
-	    setpriv --reuid=65534 --regid=65534 --clear-groups $bin send "$name"
+	    setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    $bin send --expect-user "$me" "$name"
 	echo "   exit status $? (77: refused)"
 else
 	echo "== (run as root to see another user refused)"
@@ -49,8 +51,8 @@ $bin listen -q "$name" -- /bin/sh -c \
     2>"$log" &
 pid=$!
 ready "$name"
-echo "== peerrelay send $name 'an update'"
-$bin send "$name" 'an update'
+echo "== peerrelay send --expect-user $me $name 'an update'"
+$bin send --expect-user "$me" "$name" 'an update'
 echo "   exit status $?"
 kill -TERM $pid
 wait $pid

@@ -181,3 +181,48 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_success
 	assert_output 2
 }
+
+# Root's user namespace with root alone mapped (unshare --map-root-user, run
+# as root): every other outside uid and gid is unmapped there.
+@test "in a user namespace every unmapped peer is the overflow uid: --allow-user nobody admits www-data, --allow-group nogroup too" {
+	unshare --user --map-root-user true 2>/dev/null ||
+	    skip "cannot create a user namespace here"
+	[ "$(cat /proc/sys/kernel/overflowuid)" = 65534 ] ||
+	    skip "overflowuid is not 65534 here"
+	AS=(unshare --user --map-root-user)
+	start_listener "$NAME" --allow-user nobody
+	run --separate-stderr setpriv --reuid=33 --regid=33 --groups=4 \
+	    "$PEERRELAY" send "$NAME" from-www-data
+	assert_success
+	assert_equal "$stderr" ""
+	# Root is mapped (0 is 0 there): seen as itself, and denied.
+	run --separate-stderr "$PEERRELAY" send "$NAME" from-root
+	assert_equal "$status" 77
+	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 0)"
+	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups=65534 size=13 data=from-www-data$'
+	run cat "$TDIR/err"
+	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=65534 gid=65534 user=nobody '
+	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root '
+	stop_listener
+	# Every outside group that is not mapped is nogroup there.
+	start_listener "$NAME-2" --allow-group nogroup
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME-2" grp
+	assert_success
+	assert_equal "$stderr" ""
+	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= size=3 data=grp$'
+}
+
+@test "in a user namespace a client's --expect-user sees an unmapped listener as nobody" {
+	unshare --user true 2>/dev/null ||
+	    skip "cannot create a user namespace here"
+	# A root listener outside; the sender in a namespace that maps no one.
+	start_listener "$NAME"
+	run --separate-stderr unshare --user "$PEERRELAY" send --expect-user root "$NAME" no
+	assert_equal "$status" 77
+	assert_equal "$stderr" "peerrelay: listener on $NAME runs as uid 65534 (nobody), expected root; nothing sent"
+	run --separate-stderr unshare --user "$PEERRELAY" send --expect-user nobody "$NAME" yes
+	assert_success
+	assert_equal "$stderr" ""
+	# The listener, outside, sees the sender as the root it is there.
+	assert_printed "${REC}size=3 data=yes\$"
+}

@@ -274,6 +274,54 @@ print(len(recs))
 	cat "$TDIR/in" "$TDIR/in" | cmp - "$TDIR/out"
 }
 
+# The kernel's default net.core.wmem_max, 212992, caps a sender without
+# CAP_NET_ADMIN at 2 * 212992 - 32 bytes a datagram. This machine's is
+# higher, and a test can lower it neither for the machine (other tests run)
+# nor in a network namespace of its own (read-only there): test/wmem_clamp.c
+# clamps the sender's SO_SNDBUF requests the way the kernel would.
+@test "a non-root sender capped by net.core.wmem_max is told so; root and a record over send's own 1 MiB buffer are not" {
+	cc -shared -fPIC -o "$TDIR/wmem.so" "$BATS_TEST_DIRNAME/wmem_clamp.c" \
+	    -ldl 2>/dev/null || skip "no C compiler for test/wmem_clamp.c"
+	# ASan (make check-asan) must come first among preloads, unless told.
+	local -a stock=(env LD_PRELOAD="$TDIR/wmem.so" PRT_WMEM_MAX=212992
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+	local nobody='^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= '
+	start_listener "$NAME" --max-size 4M --allow-any
+	head -c 425952 /dev/zero | tr '\0' x >"$TDIR/fits"
+	head -c 500000 /dev/zero | tr '\0' x >"$TDIR/big"
+	run --separate-stderr "${NOBODY[@]}" "${stock[@]}" "$PEERRELAY" send "$NAME" <"$TDIR/fits"
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr "${NOBODY[@]}" "${stock[@]}" "$PEERRELAY" send "$NAME" <"$TDIR/big"
+	assert_equal "$status" 65
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: input of 500000 bytes is larger than the socket can carry (425952 bytes, limited by net.core.wmem_max), nothing sent"
+	{ cat "$TDIR/big"; echo; echo small; } >"$TDIR/lines"
+	run --separate-stderr "${NOBODY[@]}" "${stock[@]}" "$PEERRELAY" send --lines "$NAME" <"$TDIR/lines"
+	assert_equal "$status" 65
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: record 1: larger than the socket can carry (425952 bytes, limited by net.core.wmem_max), not sent"
+	# A record that ends in the read that crosses the limit is refused by
+	# the kernel instead (EMSGSIZE): the sysctl is named all the same.
+	{ head -c 430000 /dev/zero | tr '\0' x; echo; } >"$TDIR/edge"
+	run --separate-stderr "${NOBODY[@]}" "${stock[@]}" "$PEERRELAY" send --lines "$NAME" <"$TDIR/edge"
+	assert_equal "$status" 65
+	assert_regex "$stderr" '^peerrelay: record 1: .*net\.core\.wmem_max.*, not sent$'
+	# Root takes the buffer it needs (SO_SNDBUFFORCE), whatever the sysctl.
+	run --separate-stderr "${stock[@]}" "$PEERRELAY" send "$NAME" <"$TDIR/big"
+	assert_success
+	assert_equal "$stderr" ""
+	# --lines asks for 1 MiB of send buffer, and root gets it: a larger
+	# record is refused, and the sysctl, which did not set that limit, is
+	# not named.
+	{ head -c 1200000 /dev/zero | tr '\0' x; echo; } >"$TDIR/huge"
+	run --separate-stderr "$PEERRELAY" send --lines "$NAME" <"$TDIR/huge"
+	assert_equal "$status" 65
+	assert_equal "$stderr" "peerrelay: record 1: larger than the socket can carry (1048578 bytes), not sent"
+	assert_printed "${nobody}size=425952 data=x+\$" "${nobody}size=5 data=small\$" \
+	    "${REC}size=500000 data=x+\$"
+}
+
 @test "--max-size above 4M is refused at start-up" {
 	run "$PEERRELAY" listen --max-size 5M "$NAME"
 	assert_equal "$status" 64
@@ -386,7 +434,7 @@ print(len(recs))
 	assert_printed "${REC}size=6 data=marker\$"
 }
 
-@test "--expect-group checks the listener's primary and supplementary groups" {
+@test "--expect-group root accepts a root listener; www-data, which it is not in, is refused (77)" {
 	start_listener "$NAME"
 	run --separate-stderr "$PEERRELAY" send --expect-group root "$NAME" g1
 	assert_success
@@ -399,20 +447,43 @@ print(len(recs))
 	assert_printed "${REC}size=2 data=g1\$"
 }
 
-@test "--expect-group matches a supplementary group of the listener" {
+@test "--expect-group matches a supplementary group of the listener, as --allow-group does; without it, 77" {
+	# www-data (33) is only a supplementary group of this listener.
 	AS=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	start_listener "$NAME" --allow-any
 	run --separate-stderr "$PEERRELAY" send --expect-group www-data "$NAME" supp
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
+	run --separate-stderr "$PEERRELAY" send --expect-group 33 "$NAME" s33
+	assert_success
+	assert_equal "$stderr" ""
 	run --separate-stderr "$PEERRELAY" send --expect-group 65534 "$NAME" prim
 	assert_success
 	assert_output ""
-	run --separate-stderr "$PEERRELAY" send --expect-group root "$NAME" no
+	assert_equal "$stderr" ""
+	# With --expect-user as well, both must pass.
+	run --separate-stderr "$PEERRELAY" send --expect-user nobody --expect-group www-data "$NAME" both
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr "$PEERRELAY" send --expect-user root --expect-group www-data "$NAME" no1
 	assert_equal "$status" 77
-	assert_regex "$stderr" 'not in group root'
-	assert_printed "${REC}size=4 data=supp\$" "${REC}size=4 data=prim\$"
+	assert_equal "$stderr" "peerrelay: listener on $NAME runs as uid 65534 (nobody), expected root; nothing sent"
+	run --separate-stderr "$PEERRELAY" send --expect-group root "$NAME" no2
+	assert_equal "$status" 77
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: listener on $NAME runs as uid 65534 (nobody), not in group root; nothing sent"
+	assert_printed "${REC}size=4 data=supp\$" "${REC}size=3 data=s33\$" \
+	    "${REC}size=4 data=prim\$" "${REC}size=4 data=both\$"
+	stop_listener
+	# The same listener without the supplementary group: refused.
+	AS=("${NOBODY[@]}")
+	start_listener "$NAME-2" --allow-any
+	run --separate-stderr "$PEERRELAY" send --expect-group www-data "$NAME-2" no3
+	assert_equal "$status" 77
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: listener on $NAME-2 runs as uid 65534 (nobody), not in group www-data; nothing sent"
+	assert_printed
 }
 
 @test "a raw Python client that never reads gets its datagram printed" {

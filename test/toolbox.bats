@@ -409,6 +409,51 @@ setpriv --reuid=0 id -u 2>&1 || echo "setuid refused"'
 	assert_equal "$stderr" "peerrelay: --run-as 99999999999: too large"
 }
 
+# hold_request ADDRESS: send a request whose command prints its pid and
+# waits; the pid in CPID, send's in SPID (its output in $TDIR/sent).
+hold_request() {
+	"$PEERRELAY" send "$1" secret-request >"$TDIR/sent" 2>&1 &
+	SPID=$!
+	LPIDS+=("$SPID")
+	wait_for_line "$TDIR/sent" '^[0-9]+$'
+	CPID=$(head -n 1 "$TDIR/sent")
+}
+
+@test "--run-as nobody: another nobody process reads the request and kills the command; a user of its own is out of its reach" {
+	mkscript hold 'echo $$; exec sleep 60'
+	start_listener "$NAME" --run-as nobody -- "$TDIR/hold"
+	hold_request "$NAME"
+	# A nobody process, say a client the listener denied: same uid.
+	run "${NOBODY[@]}" cat "/proc/$CPID/fd/0"
+	assert_success
+	assert_output "secret-request"
+	run "${NOBODY[@]}" kill "$CPID"
+	assert_success
+	local st=0
+	wait "$SPID" || st=$?
+	assert_equal "$st" 143
+	assert_equal "$(tail -n 1 "$TDIR/sent")" "peerrelay: killed by signal 15"
+	# A dedicated system user, as the man page recommends.
+	MKUSER=prtc$$
+	userdel "$MKUSER" 2>/dev/null || true
+	useradd --system --user-group --no-create-home \
+	    --shell /usr/sbin/nologin "$MKUSER"
+	start_listener "$NAME-2" --run-as "$MKUSER" -- "$TDIR/hold"
+	hold_request "$NAME-2"
+	run ps -o user= -p "$CPID"
+	assert_output "$MKUSER"
+	run "${NOBODY[@]}" cat "/proc/$CPID/fd/0"
+	assert_failure
+	assert_output --partial "Permission denied"
+	run "${NOBODY[@]}" kill "$CPID"
+	assert_failure
+	assert_output --partial "Operation not permitted"
+	kill "$CPID"
+	st=0
+	wait "$SPID" || st=$?
+	assert_equal "$st" 143
+}
+
 @test "process title: 'peerrelay: listen ADDRESS (N active)' follows the connections" {
 	start_listener "$NAME"
 	wait_until title_is "$LPID" "peerrelay: listen $NAME (0 active)"
@@ -689,4 +734,58 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	assert_output "maintenance=on"
 	run --separate-stderr "$EX/cron-send"
 	assert_equal "$status" 64
+}
+
+# The lines of what users read, continued lines (\ or mdoc's \e at the end)
+# joined, each prefixed with its file's name: README.md, SECURITY.md, the
+# man page, the demo, the examples and the units.
+doc_lines() {
+	local f
+	for f in "$REPO/README.md" "$REPO/SECURITY.md" "$REPO/man/peerrelay.1" \
+	    "$REPO/test/demo.sh" "$EX/cron-send" "$EX/crontab" \
+	    "$EX/config-updater" "$UNITS"/*; do
+		sed -E -e ':a' -e '/\\(e)?$/{N;s/[[:space:]]*\\(e)?\n[[:space:]]*/ /;ba}' "$f" |
+		    sed "s|^|${f##*/}: |"
+	done
+}
+
+# Every `send` shown to users, one line each (not comments, nor cron-send's
+# "peerrelay send to" message).
+send_examples() {
+	doc_lines | grep -E '(peerrelay|\$bin|"\$peerrelay") send ' |
+	    grep -Ev '^[^:]*: [[:space:]]*# |send to '
+}
+
+@test "docs: every send to an abstract @name (or an address in a variable) says --expect-user or --expect-group" {
+	run send_examples
+	assert_success
+	# The README's and the man page's journal and cron examples, the demo's.
+	assert_line --regexp '^README.md: .*send --lines --expect-user root @events$'
+	assert_line --regexp '^peerrelay.1: .*send --lines --expect-user root @events$'
+	assert_line --regexp '^demo.sh: .*\$bin send --expect-user "\$me" "\$name" .an update.$'
+	assert_line --regexp '^cron-send: .*send --expect-user '
+	local line n=0
+	for line in "${lines[@]}"; do
+		[[ "$line" =~ @|\$name|\$addr ]] || continue
+		n=$((n + 1))
+		[[ "$line" == *--expect-user* || "$line" == *--expect-group* ]] ||
+		    fail "no --expect-user or --expect-group: $line"
+	done
+	[ "$n" -ge 10 ]
+}
+
+@test "docs: no example runs the command as nobody, or shows it done" {
+	run doc_lines
+	assert_success
+	# The examples that do use --run-as, with a user of their own.
+	assert_line --regexp '^README.md: .*peerrelay listen .*--run-as peerrelay-report '
+	assert_line --regexp '^peerrelay.1: .*peerrelay listen .*--run-as peerrelay-report '
+	assert_line --regexp '^peerrelay.1: run-as: peerrelay-report '
+	local line
+	for line in "${lines[@]}"; do
+		[[ "$line" =~ (peerrelay|ExecStart=.*)\ listen\ .*--run-as[\ =](nobody|65534) ]] &&
+		    fail "runs the command as nobody: $line"
+		[[ "$line" =~ run-as:\ nobody ]] && fail "shows --run-as nobody: $line"
+	done
+	true
 }
