@@ -665,6 +665,44 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	assert_output "0"
 }
 
+@test "examples/config-updater: concurrent requests on different connections all land; none is lost" {
+	# Different connections run in parallel, so updaters race on TARGET:
+	# each read-modify-rename must see the one before it. Several keys set
+	# at once, one connection each, round after round, make a lost update
+	# likely when nothing serializes them.
+	local keys=(k1 k2 k3 k4 k5 k6) rounds=15 r k p st lost=() pids=()
+	printf 'motd=kept\n' >"$TDIR/site.conf"
+	start_listener "$TDIR/s" --mode 0666 --allow-user www-data -- \
+	    "$EX/config-updater" -k "motd,$(IFS=,; echo "${keys[*]}")" \
+	    "$TDIR/site.conf"
+	for r in $(seq 1 "$rounds"); do
+		pids=()
+		for k in "${keys[@]}"; do
+			"${WWW[@]}" "$PEERRELAY" send "$TDIR/s" "$k=$r" \
+			    >"$TDIR/out.$k" 2>"$TDIR/err.$k" &
+			pids+=($!)
+		done
+		for p in "${pids[@]}"; do
+			st=0
+			wait "$p" || st=$?
+			[ "$st" -eq 0 ] || lost+=("round $r: a sender exited $st")
+		done
+		for k in "${keys[@]}"; do
+			[ "$(cat "$TDIR/out.$k")" = "updated $TDIR/site.conf: 1 key(s)" ] ||
+			    lost+=("round $r: $k told '$(cat "$TDIR/out.$k" "$TDIR/err.$k")'")
+			grep -qx "$k=$r" "$TDIR/site.conf" ||
+			    lost+=("round $r: $k=$r lost")
+		done
+		grep -qx 'motd=kept' "$TDIR/site.conf" ||
+		    lost+=("round $r: motd=kept lost")
+	done
+	printf '%s\n' ${lost[@]+"${lost[@]}"} >&2
+	assert_equal "${#lost[@]}" 0
+	# Every key of the last round, the untouched one, and nothing else.
+	run sort "$TDIR/site.conf"
+	assert_output "$(printf '%s\n' motd=kept "${keys[@]/%/=$rounds}" | sort)"
+}
+
 @test "examples/cron-send: www-data's cron job sets a key through the root listener; failures are reported" {
 	printf 'maintenance=off\n' >"$TDIR/site.conf"
 	start_listener "$TDIR/s" --mode 0666 --allow-user www-data -- \
