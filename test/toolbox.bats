@@ -622,6 +622,29 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	done
 }
 
+@test "other users run the binary and the examples under test by their own rights, wherever the checkout lives" {
+	# setpriv looks up the program it executes with root's capabilities
+	# (they go at execve): env, running as the user alone, looks it up
+	# again, as a script's interpreter or a wrapper would.
+	run --separate-stderr "${NOBODY[@]}" env "$PEERRELAY" --version
+	assert_success
+	assert_output --regexp '^peerrelay [0-9]'
+	run --separate-stderr "${WWW[@]}" env "$EX/cron-send"
+	assert_equal "$status" 64
+	assert_equal "$stderr" "usage: cron-send KEY=VALUE..."
+	run --separate-stderr "${WWW[@]}" env "$EX/config-updater"
+	assert_equal "$status" 64
+	assert_equal "$stderr" "config-updater: usage: config-updater [-k KEY,...] [-m MAXBYTES] [-w SECONDS] TARGET"
+	# And they cannot change them, nor what is beside them.
+	local f
+	for f in "$PEERRELAY" "${PEERRELAY%/*}" "$EX" "$EX/config-updater"; do
+		run "${NOBODY[@]}" env test -w "$f"
+		assert_failure
+		run "${WWW[@]}" env test -w "$f"
+		assert_failure
+	done
+}
+
 @test "examples/config-updater through a listener: a valid request replaces the file atomically; an invalid one changes nothing" {
 	printf 'motd=hello\nmaintenance=off\n' >"$TDIR/site.conf"
 	chmod 640 "$TDIR/site.conf"
