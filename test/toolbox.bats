@@ -13,7 +13,8 @@ if [ -n "${PEERRELAY_INSTALLED:-}" ]; then
 	UNITS=$EX/systemd
 	COMPLETION=/usr/share/bash-completion/completions/peerrelay
 else
-	EX=$REPO/examples
+	# test/run.sh's copies, which other users can reach; else the tree's.
+	EX=${PEERRELAY_EXAMPLES:-$REPO/examples}
 	UNITS=$REPO/contrib/systemd
 	COMPLETION=$REPO/completion/peerrelay.bash
 fi
