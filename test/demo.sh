@@ -30,6 +30,8 @@ echo "   exit status $?"
 
 if [ "$(id -u)" -eq 0 ]; then
 	echo "== the same, as nobody: setpriv --reuid=65534 --regid=65534 --clear-groups peerrelay send --expect-user $me $name"
+	# setpriv executes $bin before root's capabilities go, so this runs
+	# even from a checkout nobody may not enter (a clone in /root).
 	printf 'hello from nobody' |
 	    setpriv --reuid=65534 --regid=65534 --clear-groups \
 	    $bin send --expect-user "$me" "$name"

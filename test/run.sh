@@ -4,7 +4,26 @@
 # died) counts as failed.
 cd "$(dirname "$0")/.." || exit 1
 PEERRELAY=${PEERRELAY:-$PWD/peerrelay}
-export PEERRELAY
+if [ ! -f "$PEERRELAY" ] || [ ! -x "$PEERRELAY" ]; then
+	echo "run.sh: $PEERRELAY: no executable to test" >&2
+	exit 1
+fi
+# Other users (nobody, www-data) run the binary and the examples, and the
+# checkout may be where they cannot enter (a clone in root's 0700 home):
+# they run copies, in a directory of ours that everyone may enter and no
+# one else may write (nor, /tmp being sticky, rename or remove).
+copies=$(mktemp -d /tmp/prbin.XXXXXX) || exit 1
+trap 'rm -rf "$copies"; exit 130' HUP INT TERM
+if ! cp -- "$PEERRELAY" "$copies/" || ! cp -R examples "$copies/" ||
+    ! chmod -R u=rwX,go=rX "$copies" ||
+    ! cmp -s -- "$PEERRELAY" "$copies/${PEERRELAY##*/}"; then
+	echo "run.sh: cannot copy $PEERRELAY and examples/ to $copies" >&2
+	rm -rf "$copies"
+	exit 1
+fi
+PEERRELAY=$copies/${PEERRELAY##*/}
+PEERRELAY_EXAMPLES=$copies/examples
+export PEERRELAY PEERRELAY_EXAMPLES
 files=${TESTS:-test/*.bats}
 out=$(mktemp)
 # shellcheck disable=SC2086
@@ -15,6 +34,6 @@ passed=$(($(grep -c '^ok ' "$out") - skipped))
 failed=$(grep -c '^not ok ' "$out")
 lost=$((${planned:-0} - passed - failed - skipped))
 [ "$lost" -gt 0 ] && failed=$((failed + lost))
-rm -f "$out"
+rm -rf "$out" "$copies"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

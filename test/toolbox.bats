@@ -13,7 +13,8 @@ if [ -n "${PEERRELAY_INSTALLED:-}" ]; then
 	UNITS=$EX/systemd
 	COMPLETION=/usr/share/bash-completion/completions/peerrelay
 else
-	EX=$REPO/examples
+	# test/run.sh's copies, which other users can reach; else the tree's.
+	EX=${PEERRELAY_EXAMPLES:-$REPO/examples}
 	UNITS=$REPO/contrib/systemd
 	COMPLETION=$REPO/completion/peerrelay.bash
 fi
@@ -667,6 +668,29 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	done
 }
 
+@test "other users run the binary and the examples under test by their own rights, wherever the checkout lives" {
+	# setpriv looks up the program it executes with root's capabilities
+	# (they go at execve): env, running as the user alone, looks it up
+	# again, as a script's interpreter or a wrapper would.
+	run --separate-stderr "${NOBODY[@]}" env "$PEERRELAY" --version
+	assert_success
+	assert_output --regexp '^peerrelay [0-9]'
+	run --separate-stderr "${WWW[@]}" env "$EX/cron-send"
+	assert_equal "$status" 64
+	assert_equal "$stderr" "usage: cron-send KEY=VALUE..."
+	run --separate-stderr "${WWW[@]}" env "$EX/config-updater"
+	assert_equal "$status" 64
+	assert_equal "$stderr" "config-updater: usage: config-updater [-k KEY,...] [-m MAXBYTES] [-w SECONDS] TARGET"
+	# And they cannot change them, nor what is beside them.
+	local f
+	for f in "$PEERRELAY" "${PEERRELAY%/*}" "$EX" "$EX/config-updater"; do
+		run "${NOBODY[@]}" env test -w "$f"
+		assert_failure
+		run "${WWW[@]}" env test -w "$f"
+		assert_failure
+	done
+}
+
 @test "examples/config-updater through a listener: a valid request replaces the file atomically; an invalid one changes nothing" {
 	printf 'motd=hello\nmaintenance=off\n' >"$TDIR/site.conf"
 	chmod 640 "$TDIR/site.conf"
@@ -705,9 +729,111 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" send "$TDIR/s" motd=x
 	assert_equal "$status" 77
 	cmp "$TDIR/expected" "$TDIR/site.conf"
-	# No temporary file was left behind.
-	run bash -c "ls -A '$TDIR' | grep -c '^\\.site\\.conf\\.'"
-	assert_output "0"
+	# No temporary file was left behind; the lock file stays, root's alone.
+	run bash -c "ls -A '$TDIR' | grep '^\\.site\\.conf\\.'"
+	assert_output ".site.conf.lock"
+	run stat -c '%a %U %s' "$TDIR/.site.conf.lock"
+	assert_output "600 root 0"
+}
+
+@test "examples/config-updater: concurrent requests on different connections all land; none is lost" {
+	# Different connections run in parallel, so updaters race on TARGET:
+	# each read-modify-rename must see the one before it. Several keys set
+	# at once, one connection each, round after round, make a lost update
+	# likely when nothing serializes them.
+	local keys=(k1 k2 k3 k4 k5 k6) rounds=15 r k p st lost=() pids=()
+	printf 'motd=kept\n' >"$TDIR/site.conf"
+	start_listener "$TDIR/s" --mode 0666 --allow-user www-data -- \
+	    "$EX/config-updater" -k "motd,$(IFS=,; echo "${keys[*]}")" \
+	    "$TDIR/site.conf"
+	for r in $(seq 1 "$rounds"); do
+		pids=()
+		for k in "${keys[@]}"; do
+			"${WWW[@]}" "$PEERRELAY" send "$TDIR/s" "$k=$r" \
+			    >"$TDIR/out.$k" 2>"$TDIR/err.$k" &
+			pids+=($!)
+		done
+		for p in "${pids[@]}"; do
+			st=0
+			wait "$p" || st=$?
+			[ "$st" -eq 0 ] || lost+=("round $r: a sender exited $st")
+		done
+		for k in "${keys[@]}"; do
+			[ "$(cat "$TDIR/out.$k")" = "updated $TDIR/site.conf: 1 key(s)" ] ||
+			    lost+=("round $r: $k told '$(cat "$TDIR/out.$k" "$TDIR/err.$k")'")
+			grep -qx "$k=$r" "$TDIR/site.conf" ||
+			    lost+=("round $r: $k=$r lost")
+		done
+		grep -qx 'motd=kept' "$TDIR/site.conf" ||
+		    lost+=("round $r: motd=kept lost")
+	done
+	printf '%s\n' ${lost[@]+"${lost[@]}"} >&2
+	assert_equal "${#lost[@]}" 0
+	# Every key of the last round, the untouched one, and nothing else.
+	run sort "$TDIR/site.conf"
+	assert_output "$(printf '%s\n' motd=kept "${keys[@]/%/=$rounds}" | sort)"
+}
+
+@test "examples/config-updater: a request that cannot take the lock within -w fails (75) and changes nothing; others cannot hold it" {
+	printf 'motd=hello\n' >"$TDIR/site.conf"
+	start_listener "$TDIR/s" --mode 0666 --allow-user www-data -- \
+	    "$EX/config-updater" -k motd,maintenance -w 1 "$TDIR/site.conf"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$TDIR/s" maintenance=on
+	assert_success
+	assert_output "updated $TDIR/site.conf: 1 key(s)"
+	# The lock file is 0600: nobody and www-data cannot even open it.
+	run stat -c '%a %U' "$TDIR/.site.conf.lock"
+	assert_output "600 root"
+	run --separate-stderr "${NOBODY[@]}" flock -n "$TDIR/.site.conf.lock" true
+	assert_equal "$status" 66
+	[[ "$stderr" == *"Permission denied"* ]]
+	run --separate-stderr "${WWW[@]}" flock -n "$TDIR/.site.conf.lock" true
+	assert_equal "$status" 66
+	# Held here (as another update would), it makes the request wait 1 s,
+	# then fail with 75; nothing changes.
+	cp "$TDIR/site.conf" "$TDIR/expected"
+	local fd
+	exec {fd}>>"$TDIR/.site.conf.lock"
+	flock -n "$fd"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$TDIR/s" motd=bye
+	assert_equal "$status" 75
+	assert_output ""
+	assert_equal "$stderr" "config-updater: $TDIR/site.conf: another update held $TDIR/.site.conf.lock for 1s; nothing changed"
+	cmp "$TDIR/expected" "$TDIR/site.conf"
+	exec {fd}>&-
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$TDIR/s" motd=bye
+	assert_success
+	assert_output "updated $TDIR/site.conf: 1 key(s)"
+	run cat "$TDIR/site.conf"
+	assert_output "$(printf 'maintenance=on\nmotd=bye')"
+	run bash -c "ls -A '$TDIR' | grep '^\\.site\\.conf\\.'"
+	assert_output ".site.conf.lock"
+}
+
+@test "examples/config-updater: refuses (64) a TARGET directory others may write, and a bad -w" {
+	local d
+	for d in o+w g+w; do
+		mkdir -m 0755 "$TDIR/$d"
+		chmod "$d" "$TDIR/$d"
+		run --separate-stderr "$EX/config-updater" "$TDIR/$d/site.conf" <<<motd=x
+		assert_equal "$status" 64
+		assert_output ""
+		[[ "$stderr" == "config-updater: $TDIR/$d: writable by others than root (owner uid 0, mode 7"[0-7][0-7]")" ]]
+		run ls -A "$TDIR/$d"
+		assert_output ""
+	done
+	# Owned by another user: that user could create the lock file.
+	mkdir -m 0755 "$TDIR/www"
+	chown www-data "$TDIR/www"
+	run --separate-stderr "$EX/config-updater" "$TDIR/www/site.conf" <<<motd=x
+	assert_equal "$status" 64
+	assert_equal "$stderr" "config-updater: $TDIR/www: writable by others than root (owner uid 33, mode 755)"
+	for d in '' x 1.5 -1 3601 99999; do
+		run --separate-stderr "$EX/config-updater" -w "$d" "$TDIR/site.conf" <<<motd=x
+		assert_equal "$status" 64
+		assert_equal "$stderr" "config-updater: -w $d: not a number of seconds, 0 to 3600"
+	done
+	[ ! -e "$TDIR/site.conf" ]
 }
 
 @test "examples/cron-send: www-data's cron job sets a key through the root listener; failures are reported" {
