@@ -812,6 +812,23 @@ send_records(struct client *c)
 	return 1;
 }
 
+/*
+ * The listener closed with every record answered: if the input is at its
+ * end already, nothing was lost. Look once, without waiting.
+ */
+static void
+input_ended(struct client *c)
+{
+	struct pollfd	 pfd;
+
+	if (c->in_eof || HAVE_PENDING(c) || c->fcount > 0)
+		return;
+	pfd.fd = STDIN_FILENO;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) == 1)
+		(void)read_input(c);
+}
+
 static int
 finish(struct client *c)
 {
@@ -890,7 +907,9 @@ run(struct client *c)
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			/* The first failure ends it: no more input is read. */
-			if (read_replies(c) == -1 || c->expired != NULL)
+			if (read_replies(c) == -1 && from_stdin)
+				input_ended(c);
+			if (c->closed || c->expired != NULL)
 				return finish(c);
 		}
 		if (n > 1 && pfd[1].revents)
