@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# The command and the listener's terminal: a listener started from a login
+# shell has a controlling terminal, and a command it runs (as root or with
+# --run-as) must not be able to reach it: no /dev/tty to type into with
+# TIOCSTI, no way to become the terminal's foreground job.
+
+load helpers
+
+# start_listener_pty ADDRESS [OPTION...] [-- COMMAND...]: as start_listener,
+# but the listener runs as a login shell would, on a new pseudo-terminal:
+# a session leader whose controlling terminal is the pty, which is also its
+# stdin, stdout and stderr (forkpty: setsid, TIOCSCTTY). What it writes
+# there lands in $TDIR/err. Sets LPID to the listener's pid.
+start_listener_pty() {
+	local addr=$1 opts=() cmd=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		opts+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && cmd=("$@")
+	rm -f "$TDIR/lpid"
+	/usr/bin/python3 -c '
+import os, pty, sys
+pid, master = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[3], sys.argv[3:])
+with open(sys.argv[1], "w") as f:
+    f.write("%d\n" % pid)
+with open(sys.argv[2], "ab", buffering=0) as out:
+    while True:
+        try:
+            b = os.read(master, 4096)
+        except OSError:
+            break	# EIO: the listener is gone, the pty hung up
+        if not b:
+            break
+        out.write(b)
+os.waitpid(pid, 0)
+' "$TDIR/lpid" "$TDIR/err" "$PEERRELAY" listen "${opts[@]}" "$addr" \
+	    "${cmd[@]}" </dev/null >/dev/null 2>&1 3>&- &
+	LPIDS+=("$!")
+	wait_for_line "$TDIR/lpid" '^[0-9]+$' || return 1
+	LPID=$(cat "$TDIR/lpid")
+	# Killed before its pty's reader, in teardown.
+	LPIDS=("$LPID" "${LPIDS[@]}")
+	if ! wait_listening "$addr" "$LPID"; then
+		echo "listener on $addr did not start:" >&2
+		cat "$TDIR/err" >&2
+		return 1
+	fi
+}
+
+# proc_ids PID: "pgrp session tty_nr" of PID, fields 5 to 7 of
+# /proc/PID/stat, counted past the command name (which may hold spaces).
+proc_ids() {
+	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f3-5
+}
+
+# The terminal script: what /dev/tty gives, then the command's uid, pid,
+# process group, session and controlling terminal (0: none).
+tty_script() {
+	printf '%s\n' '#!/usr/bin/python3
+import errno, os
+try:
+    os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    print("/dev/tty: opened")
+except OSError as e:
+    print("/dev/tty: " + errno.errorcode[e.errno])
+st = open("/proc/self/stat").read()
+f = st[st.rindex(")") + 2:].split()
+print(os.getuid(), os.getpid(), f[2], f[3], f[4])' >"$TDIR/tty"
+	chmod 755 "$TDIR/tty"
+}
+
+# The listener really holds the pty as its controlling terminal and leads
+# its session; else the tests below would pass for nothing.
+assert_listener_on_tty() {
+	local pgrp session tty_nr
+	read -r pgrp session tty_nr < <(proc_ids "$LPID")
+	assert_equal "$session" "$LPID"
+	assert_equal "$pgrp" "$LPID"
+	[ "$tty_nr" -ne 0 ] || fail "the listener has no controlling terminal"
+	# The pty's device, as the kernel numbers it: major 136 and up.
+	[ $((tty_nr >> 8 & 0xfff)) -ge 136 ] ||
+	    fail "the listener's terminal is not a pty (tty_nr $tty_nr)"
+}
+
+# The command's line from the terminal script ($output): uid UID, and a
+# session of its own with no controlling terminal.
+assert_command_detached() {
+	local uid=$1 cuid pid pgrp session tty_nr
+	assert_line --index 0 "/dev/tty: ENXIO"
+	read -r cuid pid pgrp session tty_nr <<<"${lines[1]}"
+	assert_equal "$cuid" "$uid"
+	assert_equal "$tty_nr" 0
+	assert_equal "$session" "$pid"
+	# The session leader's process group, which --timeout signals whole.
+	assert_equal "$pgrp" "$pid"
+	[ "$session" != "$LPID" ] || fail "the command is in the listener's session"
+}
+
+@test "tty: the command runs in a session of its own with no controlling terminal, though the listener has one" {
+	tty_script
+	start_listener_pty "$NAME" -- "$TDIR/tty"
+	assert_listener_on_tty
+	run --separate-stderr "$PEERRELAY" send "$NAME" x
+	assert_success
+	assert_equal "$stderr" ""
+	assert_command_detached 0
+	# The same for the next request: nothing is left over from the first.
+	run --separate-stderr "$PEERRELAY" send "$NAME" y
+	assert_success
+	assert_command_detached 0
+}
+
+@test "tty: --run-as nobody: the command runs in a session of its own with no controlling terminal, though the listener has one" {
+	tty_script
+	start_listener_pty "$NAME" --run-as nobody -- "$TDIR/tty"
+	assert_listener_on_tty
+	run --separate-stderr "$PEERRELAY" send "$NAME" x
+	assert_success
+	assert_equal "$stderr" ""
+	assert_command_detached 65534
+	run --separate-stderr "$PEERRELAY" send "$NAME" y
+	assert_success
+	assert_command_detached 65534
+}
