@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# The command and the listener's terminal: a listener started from a login
-# shell has a controlling terminal, and a command it runs (as root or with
-# --run-as) must not be able to reach it: no /dev/tty to type into with
-# TIOCSTI, no way to become the terminal's foreground job.
+# The command and the listener's login session: a listener started from a
+# login shell has a controlling terminal, and a command it runs (as root or
+# with --run-as) must not be able to reach it: no /dev/tty to type into with
+# TIOCSTI, no way to become the terminal's foreground job. It has a session
+# keyring too (pam_keyinit), whose keys a --run-as command must not possess.
 
 load helpers
 
@@ -125,4 +126,96 @@ assert_command_detached() {
 	run --separate-stderr "$PEERRELAY" send "$NAME" y
 	assert_success
 	assert_command_detached 65534
+}
+
+# start_listener_keyring ADDRESS [OPTION...] [-- COMMAND...]: as
+# start_listener, but in a session keyring of its own, as an admin's shell
+# has from pam_keyinit, holding a user key "secret" (hunter2) that only a
+# possessor may view, read and search: no other process, root included,
+# reaches it but through that keyring. $TDIR/key gets the key's id, then
+# what the listener's session reads of it and that keyring's id.
+start_listener_keyring() {
+	local AS=(keyctl session "prt-$$-$BATS_TEST_NUMBER-$RANDOM" sh -c '
+k=$(keyctl add user secret hunter2 @s) &&
+    keyctl setperm "$k" 0x0b000000 &&
+    { echo "$k"; keyctl print "$k"; keyctl id @s; } >"$0/key" &&
+    exec "$@"' "$TDIR")
+	start_listener "$@"
+}
+
+# The keyring script, given a key id as its request: the command's uid, its
+# session keyring (id, then type;uid;gid;perm;description), what a search
+# of it finds, what reading the key by id gives, and whether /proc/keys,
+# which lists the keys the reader may view, lists "secret".
+keyring_script() {
+	printf '%s\n' '#!/bin/sh
+key=$(cat)
+id -u
+echo "session keyring: $(keyctl id @s) $(keyctl rdescribe @s)"
+if k=$(keyctl search @s user secret 2>&1); then
+	echo "search: $(keyctl print "$k" 2>&1)"
+else
+	echo "search: $k"
+fi
+echo "print: $(keyctl print "$key" 2>&1)"
+if grep -q " secret: " /proc/keys; then
+	echo "/proc/keys: secret"
+else
+	echo "/proc/keys: no secret"
+fi' >"$TDIR/keyring"
+	chmod 755 "$TDIR/keyring"
+}
+
+# The listener's session really holds the key, which nothing outside that
+# session may read, root included; else the tests below would pass for
+# nothing. Sets KEY and RING, the ids of the key and of that keyring.
+assert_listener_keyring() {
+	run cat "$TDIR/key"
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	KEY=${lines[0]}
+	assert_line --index 1 "hunter2"
+	RING=${lines[2]}
+	run keyctl print "$KEY"
+	assert_failure
+	assert_output "keyctl_read_alloc: Permission denied"
+}
+
+@test "keyring: --run-as nobody: the command has a session keyring of its own, not the listener's and its keys" {
+	keyring_script
+	start_listener_keyring "$NAME" --run-as nobody -- "$TDIR/keyring"
+	assert_listener_keyring
+	run --separate-stderr "$PEERRELAY" send "$NAME" "$KEY"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 "65534"
+	assert_line --index 2 "search: keyctl_search: Required key not available"
+	assert_line --index 3 "print: keyctl_read_alloc: Permission denied"
+	assert_line --index 4 "/proc/keys: no secret"
+	assert_equal "${#lines[@]}" 5
+	# A new anonymous keyring, which the user owns.
+	assert_line --index 1 --regexp "^session keyring: [0-9]+ keyring;65534;65534;[0-9a-f]{8};_ses\$"
+	refute_line --index 1 --partial "session keyring: $RING "
+	# Each command its own: nothing is left over from the first.
+	local first=${lines[1]}
+	run --separate-stderr "$PEERRELAY" send "$NAME" "$KEY"
+	assert_success
+	assert_line --index 1 --regexp "^session keyring: [0-9]+ keyring;65534;65534;"
+	refute_line --index 1 "$first"
+	assert_line --index 2 "search: keyctl_search: Required key not available"
+}
+
+@test "keyring: without --run-as the command, as the listener's own uid, shares its session keyring" {
+	keyring_script
+	start_listener_keyring "$NAME" -- "$TDIR/keyring"
+	assert_listener_keyring
+	run --separate-stderr "$PEERRELAY" send "$NAME" "$KEY"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 "0"
+	assert_line --index 1 --regexp "^session keyring: $RING keyring;0;0;[0-9a-f]{8};prt-"
+	assert_line --index 2 "search: hunter2"
+	assert_line --index 3 "print: hunter2"
+	assert_line --index 4 "/proc/keys: secret"
+	assert_equal "${#lines[@]}" 5
 }
