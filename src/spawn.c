@@ -2,7 +2,7 @@
  * Spawning the command: posix_spawn (vfork semantics in glibc) with a sealed
  * memfd as stdin, pipes as stdout and stderr, a fresh environment, default
  * signals, a session of its own with no controlling terminal, and no
- * descriptor beyond 0, 1 and 2.
+ * descriptor beyond 0, 1 and 2; with --run-as, a session keyring of its own.
  */
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <linux/keyctl.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -330,6 +332,11 @@ runas_child(void *arg)
 	}
 	if (runas_drop(c->sp->runas, &step) == -1)
 		goto fail;
+	/* Not the listener's keyring: joined as the user, so the user's own. */
+	step = "keyctl";
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
+	    errno != ENOSYS)
+		goto fail;
 	step = "sigprocmask";
 	sigemptyset(&none);
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
@@ -346,8 +353,9 @@ fail:
 /*
  * --run-as: posix_spawn cannot change credentials, so do what it does
  * (clone with CLONE_VM | CLONE_VFORK, descriptors, default signals, own
- * session) and drop to the user before execve. What failed in the
- * child comes back through the memory they share; the child exits 127.
+ * session), drop to the user and join a new session keyring before execve.
+ * What failed in the child comes back through the memory they share; the
+ * child exits 127.
  */
 int
 spawn_job_as(const struct spawner *sp, char *const *env, const char *data,

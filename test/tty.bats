@@ -219,3 +219,65 @@ assert_listener_keyring() {
 	assert_line --index 4 "/proc/keys: secret"
 	assert_equal "${#lines[@]}" 5
 }
+
+# seccomp_keyctl ERRNO COMMAND...: run COMMAND under a seccomp filter that
+# fails keyctl(2) with ERRNO (a number), as a container's profile may (EPERM)
+# or as a kernel without keyrings does (ENOSYS), in place of this shell.
+# Fails on an architecture whose keyctl number it does not know.
+seccomp_keyctl() {
+	exec /usr/bin/python3 -c '
+import ctypes, os, platform, sys
+nr = {"x86_64": 250, "aarch64": 219, "riscv64": 219, "ppc64le": 271,
+    "s390x": 280, "i686": 288, "armv7l": 311}.get(platform.machine())
+if nr is None:
+    sys.exit("no keyctl number for " + platform.machine())
+class Insn(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte),
+        ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+class Prog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Insn))]
+# A = nr; A == keyctl ? ERRNO(errno) : ALLOW
+code = (Insn * 4)(Insn(0x20, 0, 0, 0), Insn(0x15, 0, 1, nr),
+    Insn(0x06, 0, 0, 0x00050000 | int(sys.argv[1])),
+    Insn(0x06, 0, 0, 0x7fff0000))
+prog = Prog(4, code)
+libc = ctypes.CDLL(None, use_errno=True)
+# PR_SET_SECCOMP, SECCOMP_MODE_FILTER; root needs no no_new_privs.
+if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:
+    sys.exit("prctl: " + os.strerror(ctypes.get_errno()))
+os.execv(sys.argv[2], sys.argv[2:])
+' "$@"
+}
+
+@test "keyring: --run-as: keyctl refused (a seccomp filter, EPERM) fails the request (70, step logged): no command with the listener's keyring" {
+	printf '#!/bin/sh\nid -u\nkeyctl id @s 2>&1\nexit 0\n' >"$TDIR/ran"
+	chmod 755 "$TDIR/ran"
+	local AS=(seccomp_keyctl 1)
+	start_listener "$NAME" --run-as nobody -- "$TDIR/ran"
+	run --separate-stderr "$PEERRELAY" send "$NAME" x
+	assert_equal "$status" 70
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: refused: cannot run the command"
+	run grep -c -- "--run-as: keyctl: Operation not permitted" "$TDIR/err"
+	assert_output "1"
+	# The filter holds, and refuses keyctl to a command without --run-as.
+	start_listener "$NAME-2" -- "$TDIR/ran"
+	run --separate-stderr "$PEERRELAY" send "$NAME-2" x
+	assert_success
+	assert_line --index 0 "0"
+	assert_line --index 1 --partial "Operation not permitted"
+}
+
+@test "keyring: --run-as: keyctl missing (ENOSYS, as in a kernel without keyrings) still runs the command" {
+	printf '#!/bin/sh\nid -u\nkeyctl id @s 2>&1\nexit 0\n' >"$TDIR/ran"
+	chmod 755 "$TDIR/ran"
+	local AS=(seccomp_keyctl 38)
+	start_listener "$NAME" --run-as nobody -- "$TDIR/ran"
+	run --separate-stderr "$PEERRELAY" send "$NAME" x
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 "65534"
+	assert_line --index 1 --partial "Function not implemented"
+	run cat "$TDIR/err"
+	refute_output --partial "keyctl"
+}
