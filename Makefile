@@ -34,7 +34,8 @@ HDRS =		$(wildcard cmd/*.h src/*.h)
 
 # Debian packages the build, the tests and the demo need.
 PACKAGES =	gcc make pkg-config libbsd-dev bats bats-support bats-assert \
-		mandoc socat python3 util-linux systemd passwd procps
+		mandoc socat python3 util-linux systemd passwd procps \
+		keyutils
 
 all: peerrelay
 

@@ -1,7 +1,8 @@
 /*
  * Spawning the command: posix_spawn (vfork semantics in glibc) with a sealed
  * memfd as stdin, pipes as stdout and stderr, a fresh environment, default
- * signals, its own process group, and no descriptor beyond 0, 1 and 2.
+ * signals, a session of its own with no controlling terminal, and no
+ * descriptor beyond 0, 1 and 2; with --run-as, a session keyring of its own.
  */
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -9,6 +10,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <linux/keyctl.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,12 +88,15 @@ spawn_init(struct spawner *sp, char *path, char **argv, char **base_env,
 	sp->nbase = nbase;
 	sigfillset(&all);
 	sigemptyset(&none);
+	/*
+	 * A new session: no controlling terminal to type into (TIOCSTI) or
+	 * read from, and a process group whose id is the command's pid.
+	 */
 	if ((errno = posix_spawnattr_init(&sp->attr)) != 0 ||
 	    (errno = posix_spawnattr_setsigdefault(&sp->attr, &all)) != 0 ||
 	    (errno = posix_spawnattr_setsigmask(&sp->attr, &none)) != 0 ||
-	    (errno = posix_spawnattr_setpgroup(&sp->attr, 0)) != 0 ||
 	    (errno = posix_spawnattr_setflags(&sp->attr, POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP)) != 0)
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID)) != 0)
 		return -1;
 	return 0;
 }
@@ -257,7 +263,7 @@ fail:
 	return stdio_done(j, in, out, err, -1);
 }
 
-/* Signal the command's whole process group. */
+/* Signal the command's whole process group (its session's first). */
 void
 spawn_signal(struct job *j, int sig)
 {
@@ -308,8 +314,9 @@ runas_child(void *arg)
 	 */
 	for (sig = 1; sig < NSIG; sig++)
 		(void)syscall(SYS_rt_sigaction, sig, dfl, NULL, (NSIG - 1) / 8);
-	step = "setpgid";
-	if (setpgid(0, 0) == -1)
+	/* As POSIX_SPAWN_SETSID: no controlling terminal, pgid == pid. */
+	step = "setsid";
+	if (setsid() == -1)
 		goto fail;
 	step = "dup2";
 	if (dup2(c->in, 0) == -1 || dup2(c->out, 1) == -1 ||
@@ -324,6 +331,11 @@ runas_child(void *arg)
 			(void)close(fd);
 	}
 	if (runas_drop(c->sp->runas, &step) == -1)
+		goto fail;
+	/* Not the listener's keyring: joined as the user, so the user's own. */
+	step = "keyctl";
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
+	    errno != ENOSYS)
 		goto fail;
 	step = "sigprocmask";
 	sigemptyset(&none);
@@ -341,8 +353,9 @@ fail:
 /*
  * --run-as: posix_spawn cannot change credentials, so do what it does
  * (clone with CLONE_VM | CLONE_VFORK, descriptors, default signals, own
- * process group) and drop to the user before execve. What failed in the
- * child comes back through the memory they share; the child exits 127.
+ * session), drop to the user and join a new session keyring before execve.
+ * What failed in the child comes back through the memory they share; the
+ * child exits 127.
  */
 int
 spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
