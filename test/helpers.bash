@@ -39,20 +39,26 @@ wait_listening() {
 	return 1
 }
 
-# start_listener ADDRESS [OPTION...] [-- COMMAND...]
-# Runs `peerrelay listen OPTION... ADDRESS [-- COMMAND...]` in the background
-# (as $AS, an array command prefix, when set), stdout in $TDIR/out, stderr in
-# $TDIR/err, and waits until it listens. Sets LPID.
-start_listener() {
-	local addr=$1 opts=() cmd=()
+# listener_argv ADDRESS [OPTION...] [-- COMMAND...]: LARGV is the argv of
+# `peerrelay listen OPTION... ADDRESS [-- COMMAND...]`.
+listener_argv() {
+	local addr=$1 opts=()
 	shift
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 		opts+=("$1")
 		shift
 	done
-	[ $# -gt 0 ] && cmd=("$@")
-	${AS[@]+"${AS[@]}"} "$PEERRELAY" listen "${opts[@]}" "$addr" "${cmd[@]}" \
-	    >"$TDIR/out" 2>"$TDIR/err" &
+	LARGV=("$PEERRELAY" listen "${opts[@]}" "$addr" "$@")
+}
+
+# start_listener ADDRESS [OPTION...] [-- COMMAND...]
+# Runs `peerrelay listen OPTION... ADDRESS [-- COMMAND...]` in the background
+# (as $AS, an array command prefix, when set), stdout in $TDIR/out, stderr in
+# $TDIR/err, and waits until it listens. Sets LPID.
+start_listener() {
+	local addr=$1
+	listener_argv "$@"
+	${AS[@]+"${AS[@]}"} "${LARGV[@]}" >"$TDIR/out" 2>"$TDIR/err" &
 	LPID=$!
 	LPIDS+=("$LPID")
 	if ! wait_listening "$addr" "$LPID"; then

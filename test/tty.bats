@@ -13,13 +13,8 @@ load helpers
 # stdin, stdout and stderr (forkpty: setsid, TIOCSCTTY). What it writes
 # there lands in $TDIR/err. Sets LPID to the listener's pid.
 start_listener_pty() {
-	local addr=$1 opts=() cmd=()
-	shift
-	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-		opts+=("$1")
-		shift
-	done
-	[ $# -gt 0 ] && cmd=("$@")
+	local addr=$1
+	listener_argv "$@"
 	rm -f "$TDIR/lpid"
 	/usr/bin/python3 -c '
 import os, pty, sys
@@ -38,8 +33,7 @@ with open(sys.argv[2], "ab", buffering=0) as out:
             break
         out.write(b)
 os.waitpid(pid, 0)
-' "$TDIR/lpid" "$TDIR/err" "$PEERRELAY" listen "${opts[@]}" "$addr" \
-	    "${cmd[@]}" </dev/null >/dev/null 2>&1 3>&- &
+' "$TDIR/lpid" "$TDIR/err" "${LARGV[@]}" </dev/null >/dev/null 2>&1 3>&- &
 	LPIDS+=("$!")
 	wait_for_line "$TDIR/lpid" '^[0-9]+$' || return 1
 	LPID=$(cat "$TDIR/lpid")
@@ -101,31 +95,29 @@ assert_command_detached() {
 	[ "$session" != "$LPID" ] || fail "the command is in the listener's session"
 }
 
-@test "tty: the command runs in a session of its own with no controlling terminal, though the listener has one" {
+# serve_detached UID [OPTION...]: a listener on a pty (with OPTIONS) runs
+# the terminal script as UID, detached, for two requests in a row: nothing
+# is left over from the first.
+serve_detached() {
+	local uid=$1 m
+	shift
 	tty_script
-	start_listener_pty "$NAME" -- "$TDIR/tty"
+	start_listener_pty "$NAME" "$@" -- "$TDIR/tty"
 	assert_listener_on_tty
-	run --separate-stderr "$PEERRELAY" send "$NAME" x
-	assert_success
-	assert_equal "$stderr" ""
-	assert_command_detached 0
-	# The same for the next request: nothing is left over from the first.
-	run --separate-stderr "$PEERRELAY" send "$NAME" y
-	assert_success
-	assert_command_detached 0
+	for m in x y; do
+		run --separate-stderr "$PEERRELAY" send "$NAME" "$m"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_command_detached "$uid"
+	done
+}
+
+@test "tty: the command runs in a session of its own with no controlling terminal, though the listener has one" {
+	serve_detached 0
 }
 
 @test "tty: --run-as nobody: the command runs in a session of its own with no controlling terminal, though the listener has one" {
-	tty_script
-	start_listener_pty "$NAME" --run-as nobody -- "$TDIR/tty"
-	assert_listener_on_tty
-	run --separate-stderr "$PEERRELAY" send "$NAME" x
-	assert_success
-	assert_equal "$stderr" ""
-	assert_command_detached 65534
-	run --separate-stderr "$PEERRELAY" send "$NAME" y
-	assert_success
-	assert_command_detached 65534
+	serve_detached 65534 --run-as nobody
 }
 
 # start_listener_keyring ADDRESS [OPTION...] [-- COMMAND...]: as
