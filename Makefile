@@ -26,7 +26,7 @@ ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(HARDEN_CPP) $(CPPFLAGS) \
 		$(HARDEN_CC) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
-		src/activate.c src/addr.c src/ids.c src/log.c src/num.c \
+		src/activate.c src/addr.c src/ids.c src/log.c src/mmsg.c src/num.c \
 		src/outq.c src/peer.c src/policy.c src/privdrop.c src/proto.c \
 		src/record.c src/spawn.c src/title.c
 OBJS =		$(SRCS:.c=.o)
@@ -49,8 +49,19 @@ peerrelay: $(OBJS)
 deps:
 	@sh test/deps.sh $(PACKAGES)
 
+# C unit tests (test/unit/unit_*.c) for what bats cannot reach: each
+# prints TAP lines that test/run.sh counts with the suite's.
+UNIT_TESTS =	$(patsubst %.c,%,$(wildcard test/unit/unit_*.c))
+LIB_OBJS =	$(filter src/%,$(OBJS))
+
+test/unit/unit_%: test/unit/unit_%.c test/unit/unit.h $(LIB_OBJS) $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(HARDEN_LD) $(LDFLAGS) -o $@ $< $(LIB_OBJS) \
+	    $(BSD_LIBS)
+
+unit: $(UNIT_TESTS)
+
 check: deps
-	@$(MAKE) -s peerrelay
+	@$(MAKE) -s peerrelay unit
 	@sh test/run.sh
 
 demo: deps
@@ -59,7 +70,7 @@ demo: deps
 
 # The load and fault tests alone (bats tag "stress"), at full size.
 check-stress: deps
-	@$(MAKE) -s peerrelay
+	@$(MAKE) -s peerrelay unit
 	@STRESS_FLOOD=500 STRESS_EXEC_REQUESTS=10000 \
 	    BATS_FLAGS="--filter-tags stress" sh test/run.sh
 
@@ -71,7 +82,7 @@ peerrelay-asan: $(SRCS) $(HDRS)
 	$(CC) $(WARNINGS) $(BSD_CFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(BSD_LIBS)
 
 check-asan: deps
-	@$(MAKE) -s peerrelay-asan
+	@$(MAKE) -s peerrelay-asan unit
 	@sh test/asan.sh
 
 # libFuzzer targets for every parser of outside input; FUZZ_SECONDS each.
@@ -226,9 +237,10 @@ uninstall:
 	    $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
 
 clean:
-	rm -f peerrelay peerrelay-asan bench/floor bench/timeit $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
+	rm -f peerrelay peerrelay-asan bench/floor bench/timeit $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%) \
+	    $(UNIT_TESTS)
 	rm -rf deb-build $(DIST).tar.gz
 
-.PHONY: all bench deps deps-fuzz deps-lint check check-asan check-stress fuzz demo \
+.PHONY: all bench deps deps-fuzz deps-lint unit check check-asan check-stress fuzz demo \
 	checksec lint lint-man lint-gcc lint-scan lint-cppcheck memcheck dist distcheck deb \
 	autopkgtest install uninstall clean

@@ -30,6 +30,7 @@
 #include "../src/clock.h"
 #include "../src/ids.h"
 #include "../src/log.h"
+#include "../src/mmsg.h"
 #include "../src/num.h"
 #include "../src/outq.h"
 #include "../src/peer.h"
@@ -46,7 +47,6 @@
 #define DEFAULT_MAX_CONNS	64
 #define LIMIT_MAX_CONNS		1024
 #define DEFAULT_IDLE		60
-#define LIMIT_SECONDS		86400
 /* Grace between TERM and KILL for a command past --timeout. */
 #define KILL_GRACE_MS		2000
 /* Stop reading a connection while this much is waiting to go back to it. */
@@ -187,6 +187,7 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 		{ NULL,			0,		   NULL, 0 }
 	};
 	const char	*errstr = NULL;
+	char		 msg[128];
 	int		 ch, have_owner = 0, before, dashdash = 0;
 
 	policy_init(&o->policy, geteuid());
@@ -235,22 +236,21 @@ parse_options(int argc, char **argv, struct listen_opts *o)
 				    optarg, errstr, LIMIT_MAX_SIZE);
 			break;
 		case 'c':
-			if (num_uint(optarg, 1, LIMIT_MAX_CONNS, &o->max_conns,
-			    &errstr) == -1)
-				errx(EX_USAGE, "--max-conns %s: %s (1 to %d)",
-				    optarg, errstr, LIMIT_MAX_CONNS);
+			if (num_option("--max-conns", optarg, 1,
+			    LIMIT_MAX_CONNS, &o->max_conns, msg,
+			    sizeof(msg)) == -1)
+				errx(EX_USAGE, "%s", msg);
 			break;
 		case 'T':
-			if (num_uint(optarg, 0, LIMIT_SECONDS, &o->timeout,
-			    &errstr) == -1)
-				errx(EX_USAGE, "--timeout %s: %s (0 to %d)",
-				    optarg, errstr, LIMIT_SECONDS);
+			if (num_option("--timeout", optarg, 0, NUM_MAX_SECONDS,
+			    &o->timeout, msg, sizeof(msg)) == -1)
+				errx(EX_USAGE, "%s", msg);
 			break;
 		case 'i':
-			if (num_uint(optarg, 0, LIMIT_SECONDS,
-			    &o->idle_timeout, &errstr) == -1)
-				errx(EX_USAGE, "--idle-timeout %s: %s (0 to %d)",
-				    optarg, errstr, LIMIT_SECONDS);
+			if (num_option("--idle-timeout", optarg, 0,
+			    NUM_MAX_SECONDS, &o->idle_timeout, msg,
+			    sizeof(msg)) == -1)
+				errx(EX_USAGE, "%s", msg);
 			break;
 		case OPT_ONCE:
 			o->once = 1;
@@ -599,12 +599,8 @@ take_datagrams(struct server *s, struct conn *c, int max, ssize_t *len)
 
 	if (max > s->slots)
 		max = s->slots;
+	mmsg_slots(s->mm, s->iov, (unsigned int)max, s->buf, s->o->max_size);
 	for (i = 0; i < max; i++) {
-		s->iov[i].iov_base = s->buf + (size_t)i * s->o->max_size;
-		s->iov[i].iov_len = s->o->max_size;
-		memset(&s->mm[i], 0, sizeof(s->mm[i]));
-		s->mm[i].msg_hdr.msg_iov = &s->iov[i];
-		s->mm[i].msg_hdr.msg_iovlen = 1;
 		s->mm[i].msg_hdr.msg_control = s->cmsg + (size_t)i * CMSG_ROOM;
 		s->mm[i].msg_hdr.msg_controllen = CMSG_ROOM;
 	}

@@ -22,6 +22,7 @@
 #include "../src/addr.h"
 #include "../src/clock.h"
 #include "../src/ids.h"
+#include "../src/mmsg.h"
 #include "../src/num.h"
 #include "../src/peer.h"
 #include "../src/proto.h"
@@ -37,7 +38,6 @@
 /* Records handed to the kernel per sendmmsg(2), replies taken per recvmmsg(2). */
 #define SEND_BATCH		64
 #define RECV_BATCH		16
-#define LIMIT_SECONDS		86400
 /* Requests in flight at most: sending waits for replies beyond it. */
 #define MAX_INFLIGHT		65536
 
@@ -139,6 +139,7 @@ parse_options(int argc, char **argv, struct send_opts *o)
 		{ NULL,			0,		   NULL, 0 }
 	};
 	const char	*errstr = NULL;
+	char		 msg[128];
 	gid_t		 unused;
 	int		 ch;
 
@@ -169,10 +170,9 @@ parse_options(int argc, char **argv, struct send_opts *o)
 			o->no_wait = 1;
 			break;
 		case 't':
-			if (num_uint(optarg, 1, LIMIT_SECONDS, &o->timeout,
-			    &errstr) == -1)
-				errx(EX_USAGE, "--timeout %s: %s (1 to %d)",
-				    optarg, errstr, LIMIT_SECONDS);
+			if (num_option("--timeout", optarg, 1, NUM_MAX_SECONDS,
+			    &o->timeout, msg, sizeof(msg)) == -1)
+				errx(EX_USAGE, "%s", msg);
 			break;
 		case 'h':
 			send_help(stdout);
@@ -616,14 +616,7 @@ read_replies(struct client *c)
 			c->expired = "waiting for replies";
 		if (c->expired != NULL)
 			return 0;
-		memset(mm, 0, sizeof(mm));
-		for (i = 0; i < c->rslots; i++) {
-			iov[i].iov_base = c->rbuf + (size_t)i *
-			    (PROTO_MAX_REPLY + 1);
-			iov[i].iov_len = PROTO_MAX_REPLY + 1;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
+		mmsg_slots(mm, iov, c->rslots, c->rbuf, PROTO_MAX_REPLY + 1);
 		n = recvmmsg(c->fd, mm, c->rslots, MSG_DONTWAIT | MSG_TRUNC,
 		    NULL);
 		if (n == -1) {
@@ -767,14 +760,13 @@ send_records(struct client *c)
 			c->blocked_ms = now_ms();
 		return 0;
 	}
-	memset(mm, 0, (n + h) * sizeof(mm[0]));
 	for (i = 0; i < n + h; i++) {
-		iov[i].iov_base = h && i == 0 ? (void *)"" :
-		    (void *)c->pend[c->phead + i - h].p;
-		iov[i].iov_len = h && i == 0 ? 0 :
-		    c->pend[c->phead + i - h].len;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
+		if (h && i == 0)
+			mmsg_set(&mm[i], &iov[i], (void *)"", 0);
+		else
+			mmsg_set(&mm[i], &iov[i],
+			    (void *)c->pend[c->phead + i - h].p,
+			    c->pend[c->phead + i - h].len);
 	}
 	k = sendmmsg(c->fd, mm, (unsigned int)(n + h),
 	    MSG_DONTWAIT | MSG_NOSIGNAL);

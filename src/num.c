@@ -1,6 +1,7 @@
 /* Bounded parsing of sizes, counts, durations and file modes. */
 #include <sys/types.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,23 @@ num_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out,
 		return -1;
 	*out = (unsigned int)v;
 	return 0;
+}
+
+/*
+ * The number option name takes, arg, within [min, max]; else -1 with the
+ * message for the user in msg: "--timeout 9x: invalid (0 to 86400)".
+ */
+int
+num_option(const char *name, const char *arg, unsigned int min,
+    unsigned int max, unsigned int *out, char *msg, size_t size)
+{
+	const char	*errstr;
+
+	if (num_uint(arg, min, max, out, &errstr) == 0)
+		return 0;
+	snprintf(msg, size, "%s %s: %s (%u to %u)", name, arg, errstr, min,
+	    max);
+	return -1;
 }
 
 /* Octal permission bits, at most 0777: no set-id or sticky bits. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmsg.h"
 #include "outq.h"
 #include "proto.h"
 
@@ -71,13 +72,9 @@ outq_send(struct outq *q, int fd)
 	int		 i, k;
 
 	while (q->head < q->tail) {
-		memset(mm, 0, sizeof(mm));
 		for (k = 0, at = q->head; k < OUTQ_BATCH && at < q->tail; k++) {
 			memcpy(&n, q->buf + at, FRAME_HDR);
-			iov[k].iov_base = q->buf + at + FRAME_HDR;
-			iov[k].iov_len = n;
-			mm[k].msg_hdr.msg_iov = &iov[k];
-			mm[k].msg_hdr.msg_iovlen = 1;
+			mmsg_set(&mm[k], &iov[k], q->buf + at + FRAME_HDR, n);
 			at += FRAME_HDR + n;
 		}
 		k = sendmmsg(fd, mm, (unsigned int)k,
