@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run the bats suite (or the files in $TESTS) against $PEERRELAY and end with
-# one line "N passed, N failed, N skipped". A test that never reported (bats
+# Run the bats suite (or the files in $TESTS) against $PEERRELAY, and with
+# the whole suite the C unit tests (test/unit), and end with one line
+# "N passed, N failed, N skipped". A test that never reported (bats
 # died) counts as failed.
 cd "$(dirname "$0")/.." || exit 1
 PEERRELAY=${PEERRELAY:-$PWD/peerrelay}
@@ -34,6 +35,27 @@ passed=$(($(grep -c '^ok ' "$out") - skipped))
 failed=$(grep -c '^not ok ' "$out")
 lost=$((${planned:-0} - passed - failed - skipped))
 [ "$lost" -gt 0 ] && failed=$((failed + lost))
+# The C unit tests (make unit) with the whole suite, counted alike: a
+# program that died before its plan counts as one failure more.
+if [ -z "$TESTS$BATS_FLAGS" ]; then
+	for t in test/unit/unit_*; do
+		case $t in *.[ch]) continue ;; esac
+		[ -x "$t" ] || continue
+		echo "# $t"
+		"$t" >"$out" 2>&1
+		st=$?
+		cat "$out"
+		ok=$(grep -c '^ok ' "$out")
+		bad=$(grep -c '^not ok ' "$out")
+		passed=$((passed + ok))
+		failed=$((failed + bad))
+		if ! grep -q "^1\.\.$((ok + bad))\$" "$out" ||
+		    { [ "$st" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+			echo "not ok - $t exited $st before its plan"
+			failed=$((failed + 1))
+		fi
+	done
+fi
 rm -rf "$out" "$copies"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
