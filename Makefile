@@ -26,7 +26,8 @@ ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(HARDEN_CPP) $(CPPFLAGS) \
 		$(HARDEN_CC) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
-		src/activate.c src/addr.c src/ids.c src/log.c src/mmsg.c src/num.c \
+		src/activate.c src/addr.c src/client.c src/ids.c src/input.c \
+		src/log.c src/mmsg.c src/num.c src/replies.c \
 		src/outq.c src/peer.c src/policy.c src/privdrop.c src/proto.c \
 		src/record.c src/spawn.c src/title.c
 OBJS =		$(SRCS:.c=.o)
@@ -87,13 +88,18 @@ check-asan: deps
 
 # libFuzzer targets for every parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?=	60
-FUZZ_TARGETS =	addr options reply record
+FUZZ_TARGETS =	addr options reply record input replies
 FUZZ_SRCS =	src/addr.c src/ids.c src/num.c src/peer.c src/proto.c src/record.c
+# Targets that take more of src/: send's input framing and reply handling
+# (fuzz_replies stubs out log_line, so it takes no log.c).
+FUZZ_MORE_input = src/input.c
+FUZZ_MORE_replies = src/client.c src/input.c src/mmsg.c src/replies.c
 
-test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/json_check.h $(FUZZ_SRCS) $(HDRS)
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/json_check.h $(FUZZ_SRCS) \
+    src/client.c src/input.c src/mmsg.c src/replies.c $(HDRS)
 	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(BSD_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(BSD_LIBS)
+	    $(BSD_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_MORE_$*) $(BSD_LIBS)
 
 fuzz: deps-fuzz $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
 	@sh test/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -1,0 +1,69 @@
+/* The client of `send`: one connection, its requests and their replies. */
+#ifndef PEERRELAY_CLIENT_H
+#define PEERRELAY_CLIENT_H
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "input.h"
+#include "proto.h"
+
+/* Records handed to the kernel per sendmmsg(2). */
+#define CLIENT_SEND_BATCH	64
+/* Replies taken per recvmmsg(2) when there are many requests. */
+#define CLIENT_RECV_BATCH	16
+/* Requests in flight at most: sending waits for replies beyond it. */
+#define CLIENT_MAX_INFLIGHT	65536
+
+struct client {
+	/* set by the caller before client_run */
+	const struct addr *addr;
+	struct input	*in;
+	int		 fd;
+	int		 out_fd, err_fd;	/* where command output goes */
+	int		 from_fd;	/* input to read, or -1: all in already */
+	unsigned int	 timeout;	/* seconds, 0: none */
+	int		 no_wait;
+	int		 wmem_capped;	/* the send buffer was capped */
+	/* records taken from the input, waiting to be sent */
+	struct record	 pend[CLIENT_SEND_BATCH];
+	size_t		 phead, npend;
+	int		 shut;		/* SHUT_WR done, or cannot send */
+	int		 send_failed;	/* the listener stopped taking */
+	long long	 blocked_ms;	/* sending waits since, or 0 */
+	long long	 shut_ms;	/* the last record went then */
+	int		 said_hello;
+	/* record numbers of the requests in flight, oldest first */
+	unsigned long	*flight;
+	size_t		 fhead, fcount, fcap;
+	unsigned long	 sent, answered;
+	unsigned long	 last_answered;	/* its record number, or 0 */
+	/* what the replies said */
+	int		 hello;		/* said hello, no answer yet */
+	int		 first_fail;
+	int		 refused;
+	int		 out_broken;
+	int		 closed;	/* the listener closed */
+	int		 fatal;		/* the status that ends it at once */
+	const char	*expired;	/* what --timeout cut short */
+	char		*rbuf;
+	unsigned int	 rslots;	/* replies per recvmmsg */
+};
+
+#define CLIENT_PENDING(c)	((c)->phead < (c)->npend)
+
+/* client.c: the connection and its loop. */
+void	client_init(struct client *, const struct addr *, struct input *);
+int	client_connect(struct client *);
+size_t	client_size(struct client *, size_t);
+int	client_run(struct client *);
+void	client_free(struct client *);
+
+/* replies.c: the requests in flight and what the replies say of them. */
+int	replies_sent(struct client *, const struct record *, size_t);
+void	replies_take(struct client *, const char *, size_t);
+long long replies_deadline(const struct client *);
+int	replies_status(struct client *);
+void	replies_free(struct client *);
+
+#endif

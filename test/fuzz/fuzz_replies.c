@@ -1,0 +1,90 @@
+/*
+ * Fuzz send's reply handling: a sequence of records sent and replies
+ * taken, as a listener might interleave them. Counts never go wrong (no
+ * more answered than sent, in order), and the exit status is one the man
+ * page gives for what happened.
+ */
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "../../src/client.h"
+#include "../../src/log.h"
+
+/* The messages are not under test here: nowhere to write them. */
+void
+log_line(enum log_level level, const char *fmt, ...)
+{
+	(void)level;
+	(void)fmt;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int	 devnull = -1;
+	struct client	 c;
+	struct input	 in;
+	struct record	 r[8];
+	size_t		 at, len, k, i;
+	unsigned long	 recno = 0, last = 0;
+	int		 status;
+
+	if (devnull == -1 && (devnull = open("/dev/null", O_WRONLY)) == -1)
+		abort();
+	if (size < 1)
+		return 0;
+	input_init(&in, data[0] & 1 ? INPUT_LINES : INPUT_WHOLE, 100);
+	in.eof = 1;
+	client_init(&c, NULL, &in);
+	c.out_fd = c.err_fd = devnull;
+	c.no_wait = (data[0] & 2) != 0;
+	for (at = 1; at < size && c.fatal == 0; at += len) {
+		/* A byte under 32: send that many records (at most 8). */
+		if (data[at] < 32) {
+			len = 1;
+			k = data[at] % 8 + 1;
+			for (i = 0; i < k; i++) {
+				/* Gaps, as empty records leave. */
+				recno += 1 + (data[at] >> 3 & 1);
+				r[i].recno = recno;
+			}
+			if (replies_sent(&c, r, k) == -1)
+				abort();
+			continue;
+		}
+		/* Else a reply of up to 16 bytes: its length, then it. */
+		len = 1 + (data[at] & 15);
+		if (len > size - at - 1)
+			len = size - at - 1;
+		if (len > 0)
+			replies_take(&c, (const char *)data + at + 1, len);
+		len++;
+		if (c.answered > c.sent || c.fcount != c.sent - c.answered ||
+		    c.last_answered < last || c.last_answered > recno)
+			abort();
+		last = c.last_answered;
+	}
+	c.closed = (data[0] & 4) != 0;
+	status = replies_status(&c);
+	if (status < 0 || status > 255)
+		abort();
+	if (c.fatal != 0 && status != EX_SOFTWARE)
+		abort();
+	if (c.fatal == 0 && c.refused && status != EX_NOPERM)
+		abort();
+	if (c.fatal == 0 && !c.refused && c.closed && !c.no_wait &&
+	    c.fcount > 0 && status != EX_UNAVAILABLE)
+		abort();
+	if (c.fatal == 0 && !c.refused && !(c.closed && c.fcount > 0) &&
+	    c.sent > 0 && c.first_fail == 0 && status != 0)
+		abort();
+	if (status == 0 && (c.first_fail != 0 || c.refused || c.fatal != 0))
+		abort();
+	replies_free(&c);
+	return 0;
+}
