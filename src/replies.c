@@ -31,7 +31,7 @@ replies_sent(struct client *c, const struct record *r, size_t k)
 		/* Not realloc: the ring is unrolled into the new one. */
 		if ((p = reallocarray(NULL, cap, sizeof(*p))) == NULL)
 			return -1;
-		for (i = 0; i < c->fcount; i++)
+		for (i = 0; c->fcap > 0 && i < c->fcount; i++)
 			p[i] = c->flight[(c->fhead + i) % c->fcap];
 		free(c->flight);
 		c->flight = p;
@@ -49,6 +49,9 @@ replies_sent(struct client *c, const struct record *r, size_t k)
 static unsigned long
 answered(struct client *c, unsigned long n)
 {
+	/* Callers check n against fcount; an empty ring answers nothing. */
+	if (n == 0 || n > c->fcount || c->fcap == 0)
+		return c->last_answered;
 	c->fhead = (c->fhead + (size_t)n - 1) % c->fcap;
 	c->last_answered = c->flight[c->fhead];
 	c->fhead = (c->fhead + 1) % c->fcap;
