@@ -121,6 +121,7 @@ server_signals(struct server *s)
 					if (s->conns[i].fd != -1)
 						job_signal(&s->conns[i].job,
 						    SIGTERM);
+				s->cut_short = 1;
 				return -1;
 			}
 			log_line(LOG_NORMAL, "%s: finishing %u connection(s)",
@@ -234,5 +235,5 @@ server_run(struct config *cfg, int lfd)
 		server_fail(&s, "stdout");
 	if (s.failed)
 		return EX_SOFTWARE;
-	return cfg->once ? s.last_status : 0;
+	return cfg->once && !s.cut_short ? s.last_status : 0;
 }

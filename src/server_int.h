@@ -25,6 +25,7 @@ struct server {
 	int		 stdout_dirty;
 	int		 accept_paused;	/* out of descriptors */
 	int		 failed;	/* stopped by an error: EX_SOFTWARE */
+	int		 cut_short;	/* second signal: exit 0, even --once */
 };
 
 void	server_loop(struct server *);
