@@ -142,7 +142,7 @@ describe_user(uid_t uid, char *buf, size_t size)
 {
 	char	 name[64];
 
-	if (ids_user_name(uid, name, sizeof(name)) == 0)
+	if (ids_name(IDS_USER, uid, name, sizeof(name), NULL) != NULL)
 		snprintf(buf, size, "uid %lu (%s)", (unsigned long)uid, name);
 	else
 		snprintf(buf, size, "uid %lu", (unsigned long)uid);

@@ -171,8 +171,6 @@ activate_socket(struct activation *a, struct addr *ad, int take,
 		*errstr = "fd 3: fcntl failed";
 		return -1;
 	}
-	/* Accepted sockets inherit this: a sender's SCM_RIGHTS then fails. */
-	(void)setsockopt(ACTIVATE_FD, SOL_SOCKET, SO_PASSRIGHTS, &(int){ 0 },
-	    sizeof(int));
+	addr_refuse_rights(ACTIVATE_FD);
 	return ACTIVATE_FD;
 }

@@ -11,6 +11,11 @@
 
 #include "addr.h"
 
+/* Linux 6.16 lets a receiver refuse SCM_RIGHTS; older headers lack the name. */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS	83
+#endif
+
 /*
  * Fill a from s. On failure return -1 and point *errstr at a phrase naming
  * the fault; nothing is ever truncated.
@@ -50,12 +55,6 @@ addr_parse(const char *s, struct addr *a, const char **errstr)
 	memcpy(a->sun.sun_path, s, n);
 	a->len = offsetof(struct sockaddr_un, sun_path) + n + 1;
 	return 0;
-}
-
-int
-addr_socket(void)
-{
-	return socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 }
 
 /* Connect a new socket to a; returns the fd or -1 with errno. */
@@ -163,12 +162,7 @@ addr_listen(struct addr *a, mode_t mode, uid_t uid, gid_t gid,
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
-	/*
-	 * Accepted sockets inherit this: a sender's SCM_RIGHTS then fails.
-	 * Older kernels do not know it; the listener closes what arrives.
-	 */
-	(void)setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &(int){ 0 },
-	    sizeof(int));
+	addr_refuse_rights(fd);
 	if (a->abstract) {
 		if (bind(fd, (const struct sockaddr *)&a->sun, a->len) == -1 ||
 		    listen(fd, backlog) == -1)
@@ -196,4 +190,44 @@ addr_unlink_if_ours(const struct addr *a)
 	if (st.st_dev != a->dev || st.st_ino != a->ino)
 		return 0;
 	return unlink(a->sun.sun_path);
+}
+
+/*
+ * A listening socket's accepted sockets inherit this: a sender's SCM_RIGHTS
+ * then fails. Older kernels do not know it; the listener closes what arrives.
+ */
+void
+addr_refuse_rights(int fd)
+{
+	(void)setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &(int){ 0 },
+	    sizeof(int));
+}
+
+/*
+ * Would addr_listen take a? 0 when the address is free or its socket file
+ * stale; -1 with ENOTSOCK for a path that is not a socket, EADDRINUSE when
+ * a live listener holds it. Binds nothing.
+ */
+int
+addr_probe(const struct addr *a)
+{
+	struct stat	 st;
+	int		 stale;
+
+	if (!a->abstract) {
+		if (lstat(a->sun.sun_path, &st) == -1)
+			return 0;
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = ENOTSOCK;
+			return -1;
+		}
+	}
+	/* A connection refused, or the file gone meanwhile: nobody listens. */
+	errno = 0;
+	if ((stale = is_stale(a)) == 1 || (stale == 0 && errno == ENOENT))
+		return 0;
+	if (stale == -1)
+		return -1;
+	errno = EADDRINUSE;
+	return -1;
 }

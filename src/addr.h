@@ -15,18 +15,14 @@ struct addr {
 	ino_t			 ino;
 };
 
-/* Linux 6.16 lets a receiver refuse SCM_RIGHTS; older headers lack the name. */
-#ifndef SO_PASSRIGHTS
-#define SO_PASSRIGHTS	83
-#endif
-
 /* Bytes available for a name or path: sun_path less the NUL or leading NUL. */
 #define ADDR_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 int	addr_parse(const char *, struct addr *, const char **);
-int	addr_socket(void);
 int	addr_connect(const struct addr *, int);
 int	addr_listen(struct addr *, mode_t, uid_t, gid_t, int);
 int	addr_unlink_if_ours(const struct addr *);
+int	addr_probe(const struct addr *);
+void	addr_refuse_rights(int);
 
 #endif

@@ -95,29 +95,27 @@ ids_owner(const char *spec, uid_t *uid, gid_t *gid, const char **errstr)
 	return ids_group(colon + 1, gid, errstr);
 }
 
-/* Copy the name of uid into buf; -1 when it has none or it does not fit. */
-int
-ids_user_name(uid_t uid, char *buf, size_t size)
+/*
+ * The name of a user or group id, copied into buf and returned; when it
+ * has none (or it does not fit) buf is emptied and none is returned.
+ */
+const char *
+ids_name(enum ids_kind kind, id_t id, char *buf, size_t size,
+    const char *none)
 {
 	struct passwd	*pw;
-
-	if ((pw = getpwuid(uid)) == NULL ||
-	    strlcpy(buf, pw->pw_name, size) >= size) {
-		*buf = '\0';
-		return -1;
-	}
-	return 0;
-}
-
-int
-ids_group_name(gid_t gid, char *buf, size_t size)
-{
 	struct group	*gr;
+	const char	*name = NULL;
 
-	if ((gr = getgrgid(gid)) == NULL ||
-	    strlcpy(buf, gr->gr_name, size) >= size) {
+	if (kind == IDS_USER && (pw = getpwuid((uid_t)id)) != NULL)
+		name = pw->pw_name;
+	else if (kind == IDS_GROUP && (gr = getgrgid((gid_t)id)) != NULL)
+		name = gr->gr_name;
+	if (size == 0)
+		return none;
+	if (name == NULL || strlcpy(buf, name, size) >= size) {
 		*buf = '\0';
-		return -1;
+		return none;
 	}
-	return 0;
+	return buf;
 }

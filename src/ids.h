@@ -4,10 +4,16 @@
 
 #include <sys/types.h>
 
+#include <stddef.h>
+
 int	ids_user(const char *, uid_t *, gid_t *, const char **);
 int	ids_group(const char *, gid_t *, const char **);
 int	ids_owner(const char *, uid_t *, gid_t *, const char **);
-int	ids_user_name(uid_t, char *, size_t);
-int	ids_group_name(gid_t, char *, size_t);
+enum ids_kind {
+	IDS_USER,
+	IDS_GROUP
+};
+
+const char *ids_name(enum ids_kind, id_t, char *, size_t, const char *);
 
 #endif

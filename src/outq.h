@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* Stop reading a connection while this much is waiting to go back to it. */
+#define OUTQ_HIGH	(256 * 1024)
+
 struct outq {
 	char	*buf;
 	size_t	 head, tail, cap;

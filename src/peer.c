@@ -86,8 +86,8 @@ struct name_cache {
 static struct name_cache	 users, groups;
 
 static void
-cached_name(struct name_cache *nc, unsigned long id, char *buf, size_t size,
-    int (*lookup)(unsigned long, char *, size_t))
+cached_name(struct name_cache *nc, enum ids_kind kind, unsigned long id,
+    char *buf, size_t size)
 {
 	long long	 now = now_ms();
 	unsigned int	 i;
@@ -98,31 +98,19 @@ cached_name(struct name_cache *nc, unsigned long id, char *buf, size_t size,
 			return;
 		}
 	}
-	(void)lookup(id, buf, size);
+	(void)ids_name(kind, (id_t)id, buf, size, NULL);
 	i = nc->next++ % NAME_SLOTS;
 	nc->slot[i].id = id;
 	nc->slot[i].expires = now + NAME_TTL_MS;
 	strlcpy(nc->slot[i].name, buf, sizeof(nc->slot[i].name));
 }
 
-static int
-user_name(unsigned long id, char *buf, size_t size)
-{
-	return ids_user_name((uid_t)id, buf, size);
-}
-
-static int
-group_name(unsigned long id, char *buf, size_t size)
-{
-	return ids_group_name((gid_t)id, buf, size);
-}
-
 /* Resolve the names, for logs, records and the command's environment. */
 void
 peer_names(struct peer *p)
 {
-	cached_name(&users, p->uid, p->user, sizeof(p->user), user_name);
-	cached_name(&groups, p->gid, p->group, sizeof(p->group), group_name);
+	cached_name(&users, IDS_USER, p->uid, p->user, sizeof(p->user));
+	cached_name(&groups, IDS_GROUP, p->gid, p->group, sizeof(p->group));
 }
 
 void

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <linux/capability.h>
 
@@ -166,6 +167,33 @@ runas_drop(const struct runas *r, const char **stage)
 		return -1;
 	*stage = NULL;
 	return 0;
+}
+
+/*
+ * Can the user execute path, every directory on the way included? Asked
+ * as the user, in a child that drops to it: 0, or -1 with errno.
+ */
+int
+runas_can_exec(const struct runas *r, const char *path)
+{
+	const char	*stage;
+	pid_t		 pid;
+	int		 ws;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (runas_drop(r, &stage) == -1 || access(path, X_OK) == -1)
+			_exit(errno > 0 && errno < 256 ? errno : EPERM);
+		_exit(0);
+	}
+	while (waitpid(pid, &ws, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		return 0;
+	errno = WIFEXITED(ws) ? WEXITSTATUS(ws) : EPERM;
+	return -1;
 }
 
 void

@@ -17,6 +17,7 @@ struct runas {
 int	runas_parse(const char *, struct runas *, const char **);
 int	runas_permitted(const char **);
 int	runas_drop(const struct runas *, const char **);
+int	runas_can_exec(const struct runas *, const char *);
 void	runas_free(struct runas *);
 
 #endif

@@ -1,5 +1,7 @@
 /* Encoding and decoding the listener's reply datagrams (see PROTOCOL in the man page). */
 #define LIBBSD_OPENBSD_VIS
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,14 +119,87 @@ proto_decode(const char *buf, size_t len, struct reply *r)
 	}
 }
 
-/* Write a terminal reply with a number ("x3", "k9") into buf; its length. */
+/* snprintf's result as an encoder's: the length, or -1 when cut. */
+static int
+fits(int n, size_t size)
+{
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/* A terminal reply with a number ("x3", "k9"). */
 int
 proto_format_status(char *buf, size_t size, int type, int value)
 {
+	return fits(snprintf(buf, size, "%c%d", type, value), size);
+}
+
+/* How a command ended, from its wait status: 't', 'k' and the signal, or 'x' and the exit status. */
+int
+proto_status(char *buf, size_t size, int wstatus, int timed_out)
+{
+	if (timed_out) {
+		if (size < 2)
+			return -1;
+		buf[0] = PROTO_TIMEOUT;
+		buf[1] = '\0';
+		return 1;
+	}
+	if (WIFSIGNALED(wstatus))
+		return proto_format_status(buf, size, PROTO_SIGNAL,
+		    WTERMSIG(wstatus));
+	return proto_format_status(buf, size, PROTO_EXIT,
+	    WEXITSTATUS(wstatus));
+}
+
+/* Print mode, for a client that said no hello: one request written. */
+int
+proto_ack(char *buf, size_t size)
+{
+	if (size < 2)
+		return -1;
+	buf[0] = PROTO_ACK;
+	buf[1] = '\0';
+	return 1;
+}
+
+/* Print mode, after a hello: the next n requests written. */
+int
+proto_acks(char *buf, size_t size, unsigned long n)
+{
+	if (n == 0 || n > PROTO_MAX_ACKS)
+		return -1;
+	return fits(snprintf(buf, size, "%c%lu", PROTO_ACKS, n), size);
+}
+
+/* The hello's answer: counted acknowledgements granted. */
+int
+proto_hello(char *buf, size_t size)
+{
+	return fits(snprintf(buf, size, "%c%c", PROTO_HELLO, PROTO_ACKS),
+	    size);
+}
+
+/* "r<status> <reason>"; a reason too long for buf becomes "refused". */
+int
+proto_refusal(char *buf, size_t size, int status, const char *reason)
+{
 	int	 n;
 
-	n = snprintf(buf, size, "%c%d", type, value);
-	return n < 0 || (size_t)n >= size ? -1 : n;
+	if ((n = fits(snprintf(buf, size, "%c%d %s", PROTO_REFUSED, status,
+	    reason), size)) == -1)
+		n = fits(snprintf(buf, size, "%c%d refused", PROTO_REFUSED,
+		    status), size);
+	return n;
+}
+
+/* What a denied peer is told before the listener closes. */
+int
+proto_denial(char *buf, size_t size, unsigned long uid)
+{
+	char	 why[48];
+
+	snprintf(why, sizeof(why), "not allowed (uid %lu)", uid);
+	return proto_refusal(buf, size, EX_NOPERM, why);
 }
 
 /*

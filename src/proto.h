@@ -42,7 +42,18 @@ struct reply {
 };
 
 int	proto_decode(const char *, size_t, struct reply *);
-int	proto_format_status(char *, size_t, int, int);
 void	proto_reason(const struct reply *, char *, size_t);
+
+/*
+ * The replies the listener builds, each written whole into buf, type byte
+ * first: its length, or -1 when it does not fit.
+ */
+int	proto_format_status(char *, size_t, int, int);
+int	proto_status(char *, size_t, int, int);
+int	proto_ack(char *, size_t);
+int	proto_acks(char *, size_t, unsigned long);
+int	proto_hello(char *, size_t);
+int	proto_refusal(char *, size_t, int, const char *);
+int	proto_denial(char *, size_t, unsigned long);
 
 #endif

@@ -2,21 +2,15 @@
  * Spawning the command: posix_spawn (vfork semantics in glibc) with a sealed
  * memfd as stdin, pipes as stdout and stderr, a fresh environment, default
  * signals, a session of its own with no controlling terminal, and no
- * descriptor beyond 0, 1 and 2; with --run-as, a session keyring of its own.
+ * descriptor beyond 0, 1 and 2. --run-as takes spawn_as.c's path instead.
  */
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
-#include <sys/wait.h>
-
-#include <linux/keyctl.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -24,13 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "peer.h"
-#include "privdrop.h"
 #include "spawn.h"
 
 /* Variables set per connection, after the start-up ones. */
 #define PEER_VARS	5
+#define SAFE_PATH	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static int
 is_executable(const char *path)
@@ -75,30 +68,68 @@ spawn_resolve(const char *cmd, char *out, size_t size)
 	}
 }
 
+/*
+ * What does not change between requests, decided once: COMMAND's resolved
+ * path and argv, the start-up environment (PATH, PROTO and the --keep-env
+ * variables the listener has), spawn attributes, --run-as or NULL.
+ * -1 with errno; spawn_free undoes it either way.
+ */
 int
-spawn_init(struct spawner *sp, char *path, char **argv, char **base_env,
-    size_t nbase)
+spawn_setup(struct spawner *sp, const char *path, char **argv,
+    char *const *keep, size_t nkeep, const struct runas *runas)
 {
 	sigset_t	 all, none;
+	const char	*v;
+	size_t		 i;
 
 	memset(sp, 0, sizeof(*sp));
-	sp->path = path;
 	sp->argv = argv;
-	sp->base_env = base_env;
-	sp->nbase = nbase;
+	sp->runas = runas;
+	if ((sp->path = strdup(path)) == NULL ||
+	    (sp->base_env = calloc(nkeep + 3, sizeof(*sp->base_env))) == NULL ||
+	    (sp->base_env[sp->nbase++] = strdup(SAFE_PATH)) == NULL ||
+	    (sp->base_env[sp->nbase++] = strdup("PROTO=UNIX")) == NULL)
+		return -1;
+	for (i = 0; i < nkeep; i++) {
+		if ((v = getenv(keep[i])) == NULL)
+			continue;
+		if (asprintf(&sp->base_env[sp->nbase], "%s=%s", keep[i], v) ==
+		    -1) {
+			sp->base_env[sp->nbase] = NULL;
+			return -1;
+		}
+		sp->nbase++;
+	}
 	sigfillset(&all);
 	sigemptyset(&none);
 	/*
 	 * A new session: no controlling terminal to type into (TIOCSTI) or
 	 * read from, and a process group whose id is the command's pid.
 	 */
-	if ((errno = posix_spawnattr_init(&sp->attr)) != 0 ||
-	    (errno = posix_spawnattr_setsigdefault(&sp->attr, &all)) != 0 ||
+	if ((errno = posix_spawnattr_init(&sp->attr)) != 0)
+		return -1;
+	sp->attr_set = 1;
+	if ((errno = posix_spawnattr_setsigdefault(&sp->attr, &all)) != 0 ||
 	    (errno = posix_spawnattr_setsigmask(&sp->attr, &none)) != 0 ||
 	    (errno = posix_spawnattr_setflags(&sp->attr, POSIX_SPAWN_SETSIGDEF |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID)) != 0)
 		return -1;
 	return 0;
+}
+
+void
+spawn_free(struct spawner *sp)
+{
+	size_t	 i;
+
+	if (sp->base_env != NULL)
+		for (i = 0; i < sp->nbase; i++)
+			free(sp->base_env[i]);
+	free(sp->base_env);
+	free(sp->path);
+	if (sp->attr_set)
+		posix_spawnattr_destroy(&sp->attr);
+	memset(sp, 0, sizeof(*sp));
 }
 
 /*
@@ -188,210 +219,68 @@ output_pipe(int p[2])
 }
 
 /*
- * Close the command's ends of its stdio; when it started (r == 0) keep our
- * read ends in j, else close them too. Returns r, errno intact.
+ * Close the command's ends of its stdio; when it started (r == 0) hand our
+ * read ends over in out and err, else close them too. Returns r, errno
+ * intact.
  */
 static int
-stdio_done(struct job *j, int in, int out[2], int err[2], int r)
+stdio_done(int in, int o[2], int e[2], int r, int *out, int *err)
 {
 	int	 saved = errno;
 
 	close(in);
-	if (out[1] != -1)
-		close(out[1]);
-	if (err[1] != -1)
-		close(err[1]);
+	if (o[1] != -1)
+		close(o[1]);
+	if (e[1] != -1)
+		close(e[1]);
 	if (r == 0) {
-		j->out = out[0];
-		j->err = err[0];
+		*out = o[0];
+		*err = e[0];
 		return 0;
 	}
-	if (out[0] != -1)
-		close(out[0]);
-	if (err[0] != -1)
-		close(err[0]);
+	if (o[0] != -1)
+		close(o[0]);
+	if (e[0] != -1)
+		close(e[0]);
 	errno = saved;
 	return -1;
 }
 
-/* The command's stdio: a sealed memfd of the request, and two pipes. */
-static int
-stdio_open(struct job *j, const char *data, size_t len, int *in, int out[2],
-    int err[2])
-{
-	memset(j, 0, sizeof(*j));
-	j->out = j->err = -1;
-	out[0] = out[1] = err[0] = err[1] = -1;
-	if ((*in = request_memfd(data, len)) == -1)
-		return -1;
-	if (output_pipe(out) == -1 || output_pipe(err) == -1)
-		return stdio_done(j, *in, out, err, -1);
-	return 0;
-}
-
-/* Start the command with data as its stdin. Fills j; -1 with errno. */
+/*
+ * Start the command with data as its stdin: a sealed memfd of the request,
+ * and two pipes for its stdout and stderr, whose read ends come back in out
+ * and err. Sets *pid; -1 with errno.
+ */
 int
 spawn_job(const struct spawner *sp, char *const *env, const char *data,
-    size_t len, struct job *j)
+    size_t len, pid_t *pid, int *out, int *err)
 {
 	posix_spawn_file_actions_t	 fa;
-	int				 in, out[2] = { -1, -1 };
-	int				 err[2] = { -1, -1 }, r;
+	int				 in, o[2] = { -1, -1 }, e[2] = { -1, -1 };
+	int				 r;
 
-	if (sp->runas != NULL)
-		return spawn_job_as(sp, env, data, len, j);
-	if (stdio_open(j, data, len, &in, out, err) == -1)
+	*pid = 0;
+	if ((in = request_memfd(data, len)) == -1)
 		return -1;
+	if (output_pipe(o) == -1 || output_pipe(e) == -1)
+		return stdio_done(in, o, e, -1, out, err);
+	if (sp->runas != NULL)
+		return stdio_done(in, o, e, spawn_clone_as(sp, env, in, o[1],
+		    e[1], pid), out, err);
 	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
 		errno = r;
-		goto fail;
+		return stdio_done(in, o, e, -1, out, err);
 	}
 	if ((r = posix_spawn_file_actions_adddup2(&fa, in, 0)) == 0 &&
-	    (r = posix_spawn_file_actions_adddup2(&fa, out[1], 1)) == 0 &&
-	    (r = posix_spawn_file_actions_adddup2(&fa, err[1], 2)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, o[1], 1)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, e[1], 2)) == 0 &&
 	    (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0)
-		r = posix_spawn(&j->pid, sp->path, &fa, &sp->attr, sp->argv,
-		    env);
+		r = posix_spawn(pid, sp->path, &fa, &sp->attr, sp->argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0) {
 		errno = r;
-		j->pid = 0;
-		goto fail;
+		*pid = 0;
+		return stdio_done(in, o, e, -1, out, err);
 	}
-	return stdio_done(j, in, out, err, 0);
-fail:
-	return stdio_done(j, in, out, err, -1);
-}
-
-/* Signal the command's whole process group (its session's first). */
-void
-spawn_signal(struct job *j, int sig)
-{
-	if (j->pid > 0)
-		(void)kill(-j->pid, sig);
-}
-
-void
-spawn_close(struct job *j)
-{
-	if (j->out != -1)
-		close(j->out);
-	if (j->err != -1)
-		close(j->err);
-	j->out = j->err = -1;
-}
-
-/* What the --run-as child is given, and what it leaves when it fails. */
-struct child {
-	const struct spawner	*sp;
-	char *const		*env;
-	int			 in, out, err, maxfd;
-	const char		*step;		/* the step that failed */
-	int			 error;
-};
-
-/*
- * The --run-as child, on its own stack in the listener's memory, the
- * listener suspended until it calls execve or exits (so does posix_spawn).
- * Raw system calls where glibc's wrappers would act for the listener's
- * threads too. Not instrumented by ASan, which cannot follow the switch to
- * this stack (glibc's posix_spawn child is not instrumented either).
- */
-__attribute__((no_sanitize_address)) static int
-runas_child(void *arg)
-{
-	/* A kernel struct sigaction of zeros: SIG_DFL, no flags, empty mask. */
-	static const char	 dfl[64];
-	struct child		*c = arg;
-	const char		*step;
-	sigset_t		 none;
-	int			 sig, fd;
-
-	/*
-	 * Every signal at its default, 32 and 33 included (glibc's
-	 * sigaction refuses those). The handlers are not shared with the
-	 * listener: CLONE_SIGHAND is not set.
-	 */
-	for (sig = 1; sig < NSIG; sig++)
-		(void)syscall(SYS_rt_sigaction, sig, dfl, NULL, (NSIG - 1) / 8);
-	/* As POSIX_SPAWN_SETSID: no controlling terminal, pgid == pid. */
-	step = "setsid";
-	if (setsid() == -1)
-		goto fail;
-	step = "dup2";
-	if (dup2(c->in, 0) == -1 || dup2(c->out, 1) == -1 ||
-	    dup2(c->err, 2) == -1)
-		goto fail;
-	step = "close_range";
-	if (syscall(SYS_close_range, 3U, ~0U, 0) == -1) {
-		/* Kernels before close_range(2) (5.9). */
-		if (errno != ENOSYS)
-			goto fail;
-		for (fd = 3; fd < c->maxfd; fd++)
-			(void)close(fd);
-	}
-	if (runas_drop(c->sp->runas, &step) == -1)
-		goto fail;
-	/* Not the listener's keyring: joined as the user, so the user's own. */
-	step = "keyctl";
-	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
-	    errno != ENOSYS)
-		goto fail;
-	step = "sigprocmask";
-	sigemptyset(&none);
-	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL,
-	    (NSIG - 1) / 8) == -1)
-		goto fail;
-	execve(c->sp->path, c->sp->argv, c->env);
-	step = "execve";
-fail:
-	c->error = errno;
-	c->step = step;
-	_exit(127);
-}
-
-/*
- * --run-as: posix_spawn cannot change credentials, so do what it does
- * (clone with CLONE_VM | CLONE_VFORK, descriptors, default signals, own
- * session), drop to the user and join a new session keyring before execve.
- * What failed in the child comes back through the memory they share; the
- * child exits 127.
- */
-int
-spawn_job_as(const struct spawner *sp, char *const *env, const char *data,
-    size_t len, struct job *j)
-{
-	/* One child at a time: the listener waits while it runs here. */
-	static char		 stack[128 * 1024] __attribute__((aligned(16)));
-	struct child		 c;
-	struct rlimit		 rl;
-	pid_t			 pid;
-	int			 in, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int			 ws;
-
-	if (stdio_open(j, data, len, &in, out, err) == -1)
-		return -1;
-	memset(&c, 0, sizeof(c));
-	c.sp = sp;
-	c.env = env;
-	c.in = in;
-	c.out = out[1];
-	c.err = err[1];
-	c.maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
-	if ((pid = clone(runas_child, stack + sizeof(stack),
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c)) == -1)
-		goto fail;
-	if (c.step != NULL) {
-		/* It has exited already: reap it here, not as a request. */
-		(void)waitpid(pid, &ws, 0);
-		log_line(LOG_ALWAYS, "--run-as: %s: %s", c.step,
-		    strerror(c.error));
-		errno = c.error;
-		goto fail;
-	}
-	j->pid = pid;
-	return stdio_done(j, in, out, err, 0);
-fail:
-	return stdio_done(j, in, out, err, -1);
+	return stdio_done(in, o, e, 0, out, err);
 }

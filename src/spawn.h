@@ -17,28 +17,19 @@ struct spawner {
 	char			**base_env;	/* PATH, PROTO, --keep-env */
 	size_t			 nbase;
 	posix_spawnattr_t	 attr;
+	int			 attr_set;	/* attr needs destroying */
 	const struct runas	*runas;		/* --run-as, or NULL */
 };
 
-/* One running command. */
-struct job {
-	pid_t	 pid;		/* 0: no command running */
-	int	 out, err;	/* our ends of its stdout and stderr, or -1 */
-	int	 reaped;
-	int	 wstatus;
-	int	 timed_out;
-	int	 termed;
-	long long start_ms, term_ms, kill_ms;
-};
-
 int	spawn_resolve(const char *, char *, size_t);
-int	spawn_init(struct spawner *, char *, char **, char **, size_t);
+int	spawn_setup(struct spawner *, const char *, char **, char *const *,
+	    size_t, const struct runas *);
+void	spawn_free(struct spawner *);
 char  **spawn_env(const struct spawner *, const struct peer *);
 int	spawn_job(const struct spawner *, char *const *, const char *, size_t,
-	    struct job *);
-int	spawn_job_as(const struct spawner *, char *const *, const char *,
-	    size_t, struct job *);
-void	spawn_signal(struct job *, int);
-void	spawn_close(struct job *);
+	    pid_t *, int *, int *);
+/* spawn_as.c, for spawn_job: the --run-as path. */
+int	spawn_clone_as(const struct spawner *, char *const *, int, int, int,
+	    pid_t *);
 
 #endif

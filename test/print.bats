@@ -523,3 +523,20 @@ time.sleep(30)
 	assert_output ""
 	assert_regex "$stderr" '^peerrelay: timed out'
 }
+
+@test "a stdout that cannot be written stops the listener: 70, socket file removed, why on stderr" {
+	"$PEERRELAY" listen "$TDIR/s" >/dev/full 2>"$TDIR/err" &
+	LPID=$!
+	LPIDS+=("$LPID")
+	wait_listening "$TDIR/s" "$LPID"
+	run --separate-stderr "$PEERRELAY" send "$TDIR/s" hello
+	assert_equal "$status" 69
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: the listener closed the connection: record 1 unanswered"
+	LSTATUS=0
+	wait "$LPID" || LSTATUS=$?
+	assert_equal "$LSTATUS" 70
+	[ ! -e "$TDIR/s" ]
+	run cat "$TDIR/err"
+	assert_line "peerrelay: stopping: stdout: No space left on device"
+}

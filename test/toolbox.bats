@@ -544,6 +544,40 @@ log: syslog (daemon; denials authpriv)"
 	assert_equal "$stderr" "peerrelay: --run-as www-data: needs root (CAP_SETUID)"
 }
 
+@test "--check: a regular file at the path is refused as a start refuses it: 69, content unchanged" {
+	printf 'precious\n' >"$TDIR/s"
+	run --separate-stderr "$PEERRELAY" listen --check "$TDIR/s"
+	assert_equal "$status" 69
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: $TDIR/s: exists and is not a socket"
+	run cat "$TDIR/s"
+	assert_success
+	assert_output "precious"
+}
+
+@test "--check: an address held by a live listener is only noted, exit 0" {
+	start_listener "$TDIR/s"
+	run --separate-stderr "$PEERRELAY" listen --check "$TDIR/s"
+	assert_success
+	assert_line --index 0 "address: $TDIR/s (filesystem path)"
+	assert_equal "$stderr" "peerrelay: note: $TDIR/s: in use by a running listener (a start now would exit 69)"
+	kill -0 "$LPID"
+}
+
+@test "--check refuses a --run-as user who cannot execute COMMAND: 77 (a start serves, each request failing: see above)" {
+	mkdir -m 700 "$TDIR/own"
+	printf '#!/bin/sh\necho ran\n' >"$TDIR/own/cmd"
+	chmod 755 "$TDIR/own/cmd"
+	run --separate-stderr "$PEERRELAY" listen --check --run-as nobody "$NAME" -- "$TDIR/own/cmd"
+	assert_equal "$status" 77
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: --run-as nobody: cannot execute $TDIR/own/cmd: Permission denied"
+	chmod 711 "$TDIR/own"
+	run --separate-stderr "$PEERRELAY" listen --check --run-as nobody "$NAME" -- "$TDIR/own/cmd"
+	assert_success
+	assert_equal "$stderr" ""
+}
+
 # A root tree with peerrelay's files in it: make install from the source
 # tree, or a copy of the installed files.
 stage_root() {

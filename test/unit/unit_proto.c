@@ -1,4 +1,10 @@
-/* The reply encoders against the decoder send runs, and refusal reasons. */
+/*
+ * The reply encoders against the decoder send runs: every reply the
+ * listener builds decodes to its type, status and count; refusal reasons.
+ */
+#include <sys/wait.h>
+
+#include <signal.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -30,6 +36,74 @@ reason_of(const char *wire, size_t len)
 		return "(malformed)";
 	proto_reason(&r, out, sizeof(out));
 	return out;
+}
+
+/* Decode an encoder's output n bytes long: 0 and r, or -1. */
+static int
+decoded(const char *buf, int n, struct reply *r)
+{
+	return n <= 0 ? -1 : proto_decode(buf, (size_t)n, r);
+}
+
+/* Each reply the listener builds, through the decoder. */
+static void
+encoders(void)
+{
+	struct reply	 r;
+	char		 buf[256], why[PROTO_REASON_SIZE], longer[400];
+
+	CHECK(decoded(buf, proto_ack(buf, sizeof(buf)), &r) == 0 &&
+	    r.type == PROTO_ACK && r.terminal && r.count == 1 &&
+	    r.status == 0, "ack: 'a', answers one request, status 0");
+	CHECK(decoded(buf, proto_acks(buf, sizeof(buf), 1), &r) == 0 &&
+	    r.type == PROTO_ACKS && r.terminal && r.count == 1,
+	    "acks 1: 'A', answers one");
+	CHECK(decoded(buf, proto_acks(buf, sizeof(buf), 12), &r) == 0 &&
+	    r.type == PROTO_ACKS && r.count == 12 && r.status == 0,
+	    "acks 12: answers 12, status 0");
+	CHECK(decoded(buf, proto_acks(buf, sizeof(buf), PROTO_MAX_ACKS),
+	    &r) == 0 && r.count == PROTO_MAX_ACKS,
+	    "acks %lu, the most, answers that many", PROTO_MAX_ACKS);
+	CHECK(proto_acks(buf, sizeof(buf), 0) == -1 &&
+	    proto_acks(buf, sizeof(buf), PROTO_MAX_ACKS + 1) == -1,
+	    "acks 0 and past the most are not built");
+	CHECK(decoded(buf, proto_hello(buf, sizeof(buf)), &r) == 0 &&
+	    r.type == PROTO_HELLO && !r.terminal && r.count == 0 &&
+	    r.len == 1 && r.data[0] == PROTO_ACKS,
+	    "hello: 'h' granting 'A', answers no request");
+	CHECK(decoded(buf, proto_refusal(buf, sizeof(buf), EX_DATAERR,
+	    "empty request"), &r) == 0 && r.type == PROTO_REFUSED &&
+	    r.terminal && r.count == 1 && r.status == EX_DATAERR &&
+	    (proto_reason(&r, why, sizeof(why)), strcmp(why,
+	    "empty request") == 0), "refusal: 'r', status 65, its reason");
+	memset(longer, 'y', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	CHECK(decoded(buf, proto_refusal(buf, sizeof(buf), EX_SOFTWARE,
+	    longer), &r) == 0 && r.status == EX_SOFTWARE &&
+	    (proto_reason(&r, why, sizeof(why)), strcmp(why, "refused") == 0),
+	    "a reason too long for the buffer: status kept, \"refused\"");
+	CHECK(decoded(buf, proto_denial(buf, sizeof(buf), 65534), &r) == 0 &&
+	    r.type == PROTO_REFUSED && r.terminal && r.status == EX_NOPERM &&
+	    (proto_reason(&r, why, sizeof(why)), strcmp(why,
+	    "not allowed (uid 65534)") == 0),
+	    "denial: 'r', status 77, \"not allowed (uid 65534)\"");
+	CHECK(decoded(buf, proto_status(buf, sizeof(buf), W_EXITCODE(3, 0),
+	    0), &r) == 0 && r.type == PROTO_EXIT && r.terminal &&
+	    r.count == 1 && r.status == 3, "exit 3: 'x', status 3");
+	CHECK(decoded(buf, proto_status(buf, sizeof(buf), W_EXITCODE(0, 0),
+	    0), &r) == 0 && r.type == PROTO_EXIT && r.status == 0,
+	    "exit 0: 'x', status 0");
+	CHECK(decoded(buf, proto_status(buf, sizeof(buf), SIGKILL, 0),
+	    &r) == 0 && r.type == PROTO_SIGNAL && r.terminal &&
+	    r.status == 128 + SIGKILL, "killed by signal 9: 'k', status 137");
+	CHECK(decoded(buf, proto_status(buf, sizeof(buf), SIGTERM, 1),
+	    &r) == 0 && r.type == PROTO_TIMEOUT && r.terminal &&
+	    r.count == 1 && r.status == EX_TEMPFAIL,
+	    "timed out (then killed): 't', status 75");
+	CHECK(proto_ack(buf, 1) == -1 && proto_hello(buf, 2) == -1 &&
+	    proto_acks(buf, 3, 12) == -1 &&
+	    proto_refusal(buf, 3, EX_DATAERR, "x") == -1,
+	    "a reply that does not fit is not built");
 }
 
 int
@@ -67,5 +141,6 @@ main(void)
 	CHECK(strlen(reason_of(big, sizeof(big))) == PROTO_MAX_REASON + 3 &&
 	    strcmp(reason_of(big, sizeof(big)) + PROTO_MAX_REASON, "...") == 0,
 	    "a long reason is cut at %d bytes, with ...", PROTO_MAX_REASON);
+	encoders();
 	return UNIT_DONE();
 }

@@ -1,0 +1,286 @@
+/*
+ * The listener's configuration: defaults, the rules between options, the
+ * one ordered list of start-up checks (a start and --check both run it),
+ * and the effective configuration as --check prints it.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "activate.h"
+#include "addr.h"
+#include "config.h"
+#include "ids.h"
+#include "log.h"
+#include "policy.h"
+#include "privdrop.h"
+#include "record.h"
+#include "server.h"
+#include "spawn.h"
+
+#define DEFAULT_MAX_SIZE	(64 * 1024)
+#define DEFAULT_IDLE		60
+#define STR(x)			#x
+#define XSTR(x)			STR(x)
+
+void
+config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	policy_init(&c->policy, geteuid());
+	c->format = RECORD_TEXT;
+	c->max_size = DEFAULT_MAX_SIZE;
+	c->max_conns = CONFIG_CONNS;
+	c->idle_timeout = DEFAULT_IDLE;
+	c->verbosity = LOG_NORMAL;
+	c->mode = (mode_t)-1;
+	c->owner_uid = (uid_t)-1;
+	c->owner_gid = (gid_t)-1;
+}
+
+/* --keep-env NAME: a portable variable name the listener does not set itself. */
+int
+config_keep_env(struct config *c, const char *name, const char **errstr)
+{
+	if (c->nkeep == CONFIG_MAX_KEEP_ENV) {
+		*errstr = "more than " XSTR(CONFIG_MAX_KEEP_ENV);
+		return -1;
+	}
+	/* Letters, digits, _, no digit first. */
+	if (*name == '\0' || isdigit((unsigned char)*name) ||
+	    name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_")] != '\0') {
+		*errstr = "not a variable name";
+		return -1;
+	}
+	/* The peer's identity and PATH are never the listener's. */
+	if (strcmp(name, "PATH") == 0 || strcmp(name, "PROTO") == 0 ||
+	    strncmp(name, "UNIXREMOTE", 10) == 0) {
+		*errstr = "set by peerrelay itself";
+		return -1;
+	}
+	c->keep_env[c->nkeep++] = (char *)name;
+	return 0;
+}
+
+/* The rules between options, once all are read: -1 and msg for a broken one. */
+int
+config_rules(const struct config *c, char *msg, size_t size)
+{
+	int	 owner = c->mode != (mode_t)-1 || c->have_owner;
+
+	if (c->activated && owner)
+		snprintf(msg, size, "--mode and --owner do not apply to a "
+		    "socket passed by systemd (set SocketMode=, SocketUser= "
+		    "and SocketGroup= in its .socket unit)");
+	else if (c->run_as != NULL && c->command == NULL)
+		snprintf(msg, size, "--run-as needs a COMMAND");
+	else if (c->addr.abstract && owner)
+		snprintf(msg, size, "--mode and --owner need a filesystem "
+		    "socket, not %s", c->addr.text);
+	else if (c->nkeep > 0 && c->command == NULL)
+		snprintf(msg, size, "--keep-env needs a COMMAND");
+	else
+		return 0;
+	return -1;
+}
+
+static int
+fail(struct fault *f, int status, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	f->status = status;
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Bind the address, or take systemd's socket: the last step of a start. */
+static int
+take_address(struct config *c, int *lfd, struct fault *f)
+{
+	const char	*errstr;
+
+	if (c->activated) {
+		if ((*lfd = activate_socket(&c->act, &c->addr, 1,
+		    &errstr)) == -1)
+			return fail(f, EX_UNAVAILABLE, "socket activation: %s",
+			    errstr);
+		return 0;
+	}
+	*lfd = addr_listen(&c->addr, c->mode, c->owner_uid, c->owner_gid,
+	    SOMAXCONN);
+	if (*lfd != -1)
+		return 0;
+	if (errno == EADDRINUSE)
+		return fail(f, EX_UNAVAILABLE, "%s: address in use by a "
+		    "running listener", c->addr.text);
+	if (errno == ENOTSOCK)
+		return fail(f, EX_UNAVAILABLE, "%s: exists and is not a socket",
+		    c->addr.text);
+	return fail(f, EX_UNAVAILABLE, "%s: %s", c->addr.text,
+	    strerror(errno));
+}
+
+/* --check: what binding would meet, binding nothing. A live listener is only noted. */
+static int
+probe_address(const struct config *c, struct fault *f)
+{
+	if (c->activated || addr_probe(&c->addr) == 0)
+		return 0;
+	if (errno == ENOTSOCK)
+		return fail(f, EX_UNAVAILABLE, "%s: exists and is not a socket",
+		    c->addr.text);
+	if (errno == EADDRINUSE)
+		log_line(LOG_ALWAYS, "note: %s: in use by a running listener "
+		    "(a start now would exit %d)", c->addr.text,
+		    EX_UNAVAILABLE);
+	else
+		log_line(LOG_ALWAYS, "note: %s: %s", c->addr.text,
+		    strerror(errno));
+	return 0;
+}
+
+/*
+ * Every start-up check, in order; with lfd, a start (the last step binds
+ * the address into *lfd), else --check. -1 and f on the first refusal.
+ */
+int
+config_check(struct config *c, int *lfd, struct fault *f)
+{
+	unsigned long long	 need, limit;
+	const char		*errstr;
+
+	if (c->activated && activate_socket(&c->act, &c->addr, 0,
+	    &errstr) == -1)
+		return fail(f, EX_UNAVAILABLE, "socket activation: %s", errstr);
+	if (c->command != NULL &&
+	    spawn_resolve(c->command[0], c->path, sizeof(c->path)) == -1)
+		return fail(f, EX_USAGE, "%s: not found or not executable",
+		    c->command[0]);
+	/* Only with the privilege to change identity (and to signal it). */
+	if (c->run_as != NULL && runas_permitted(&errstr) == -1)
+		return fail(f, EX_NOPERM, "--run-as %s: %s", c->run_as, errstr);
+	/*
+	 * --check only: a start serves on, each request refused (70) until
+	 * the file's mode lets the user in.
+	 */
+	if (lfd == NULL && c->run_as != NULL &&
+	    runas_can_exec(&c->runas, c->path) == -1)
+		return fail(f, EX_NOPERM, "--run-as %s: cannot execute %s: %s",
+		    c->run_as, c->path, strerror(errno));
+	if (server_fd_budget(c->max_conns, &need, &limit) == -1)
+		return fail(f, EX_USAGE, "--max-conns %u: needs %llu "
+		    "descriptors, the limit is %llu", c->max_conns, need, limit);
+	if (lfd == NULL)
+		return probe_address(c, f);
+	return take_address(c, lfd, f);
+}
+
+static const char *
+name_of(enum ids_kind kind, id_t id, char *buf, size_t size)
+{
+	return ids_name(kind, id, buf, size, "-");
+}
+
+/* The socket file's mode and owner, for a path we bind. */
+static void
+print_socket(const struct config *c)
+{
+	char	 n1[256], n2[256];
+
+	if (c->mode == (mode_t)-1)
+		printf("socket mode: as the umask allows\n");
+	else
+		printf("socket mode: %04o\n", (unsigned int)c->mode);
+	if (c->owner_uid == (uid_t)-1)
+		printf("socket owner: unchanged\n");
+	else if (c->owner_gid == (gid_t)-1)
+		printf("socket owner: %s (uid %lu)\n",
+		    name_of(IDS_USER, c->owner_uid, n1, sizeof(n1)),
+		    (unsigned long)c->owner_uid);
+	else
+		printf("socket owner: %s:%s (uid %lu, gid %lu)\n",
+		    name_of(IDS_USER, c->owner_uid, n1, sizeof(n1)),
+		    name_of(IDS_GROUP, c->owner_gid, n2, sizeof(n2)),
+		    (unsigned long)c->owner_uid, (unsigned long)c->owner_gid);
+}
+
+/* Who may connect, and what runs for them. */
+static void
+print_policy(const struct config *c)
+{
+	const struct policy	*pol = &c->policy;
+	char			 n1[256], n2[256];
+	size_t			 i;
+
+	if (pol->any)
+		printf("allow: any peer\n");
+	if (!pol->any && pol->nuids == 0 && pol->ngids == 0)
+		printf("allow: user %s (uid %lu, the listener's own)\n",
+		    name_of(IDS_USER, pol->self, n1, sizeof(n1)),
+		    (unsigned long)pol->self);
+	for (i = 0; i < pol->nuids; i++)
+		printf("allow: user %s (uid %lu)\n",
+		    name_of(IDS_USER, pol->uids[i], n1, sizeof(n1)),
+		    (unsigned long)pol->uids[i]);
+	for (i = 0; i < pol->ngids; i++)
+		printf("allow: group %s (gid %lu)\n",
+		    name_of(IDS_GROUP, pol->gids[i], n1, sizeof(n1)),
+		    (unsigned long)pol->gids[i]);
+	if (c->command == NULL)
+		printf("mode: print (format %s)\n", c->format == RECORD_JSON ?
+		    "json" : c->format == RECORD_RAW ? "raw" : "text");
+	else {
+		printf("mode: exec\ncommand: %s", c->path);
+		for (i = 1; c->command[i] != NULL; i++)
+			printf(" %s", c->command[i]);
+		printf("\n");
+	}
+	if (c->run_as == NULL)
+		return;
+	printf("run-as: %s (uid %lu), group %s (gid %lu), groups",
+	    name_of(IDS_USER, c->runas.uid, n1, sizeof(n1)),
+	    (unsigned long)c->runas.uid,
+	    name_of(IDS_GROUP, c->runas.gid, n2, sizeof(n2)),
+	    (unsigned long)c->runas.gid);
+	for (i = 0; i < c->runas.ngroups; i++)
+		printf("%c%lu", i == 0 ? ' ' : ',',
+		    (unsigned long)c->runas.groups[i]);
+	printf("\n");
+}
+
+/* The effective configuration on stdout, one "key: value" line each. */
+int
+config_print(const struct config *c)
+{
+	size_t	 i;
+
+	printf("address: %s (%s)\n", c->addr.text, c->activated ?
+	    "passed by systemd" : c->addr.abstract ? "abstract" :
+	    "filesystem path");
+	if (!c->activated && !c->addr.abstract)
+		print_socket(c);
+	print_policy(c);
+	for (i = 0; i < c->nkeep; i++)
+		printf("keep-env: %s\n", c->keep_env[i]);
+	printf("max-size: %zu\nmax-conns: %u\ntimeout: %u\n"
+	    "idle-timeout: %u\nonce: %s\nlog: %s\n", c->max_size,
+	    c->max_conns, c->timeout, c->idle_timeout, c->once ? "yes" : "no",
+	    c->syslog ? "syslog (daemon; denials authpriv)" : "stderr");
+	return fflush(stdout) == EOF ? -1 : 0;
+}
+
+void
+config_free(struct config *c)
+{
+	runas_free(&c->runas);
+}

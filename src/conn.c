@@ -1,0 +1,375 @@
+/*
+ * A connection's life: opened for an allowed peer (a denied one is told
+ * and closed), its hello, its requests printed or run in order, the
+ * replies flushed back, closed when done or idle too long.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "conn.h"
+#include "dgram.h"
+#include "job.h"
+#include "log.h"
+#include "outq.h"
+#include "peer.h"
+#include "policy.h"
+#include "proto.h"
+#include "record.h"
+#include "spawn.h"
+
+/* Datagrams taken from one connection per round, so others get their turn. */
+#define BATCH		64
+
+/* Queue one encoded reply; n -1 (it did not fit) queues nothing. */
+static void
+reply(struct conn *c, const char *msg, int n)
+{
+	if (n > 0 && outq_put(&c->q, msg[0], msg + 1, (size_t)n - 1) == -1)
+		c->gone = 1;
+}
+
+/* Queue the acknowledgements counted so far as one 'A' reply. */
+static void
+put_acks(struct conn *c)
+{
+	char	 msg[16];
+
+	if (c->acks == 0)
+		return;
+	reply(c, msg, proto_acks(msg, sizeof(msg), c->acks));
+	c->acks = 0;
+}
+
+/* Queue a refusal "r<status> <reason>" for the client. */
+static void
+refuse(struct conn *c, int status, const char *reason)
+{
+	char	 msg[256];
+
+	/* Replies keep request order. */
+	put_acks(c);
+	reply(c, msg, proto_refusal(msg, sizeof(msg), status, reason));
+	c->last_status = status;
+}
+
+/* Tell a denied peer why, take nothing more from it, and close. */
+static void
+deny(int fd, const struct peer *p)
+{
+	char	 msg[128], junk[1];
+	int	 n, i;
+
+	log_peer(LOG_ALWAYS, "deny", p, "group=%s", p->group);
+	if ((n = proto_denial(msg, sizeof(msg), (unsigned long)p->uid)) > 0)
+		(void)send(fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/*
+	 * Closing with unread datagrams makes the peer's next read fail with
+	 * ECONNRESET before it sees the refusal: discard what is queued.
+	 */
+	for (i = 0; i < 1024; i++)
+		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) <= 0)
+			break;
+	close(fd);
+}
+
+/*
+ * Check the peer on fd, just accepted, once: 1 when allowed and c holds
+ * the connection; 0 when denied or unreadable (fd is closed).
+ */
+int
+conn_open(struct conn *c, int fd, const struct config *cfg,
+    const struct spawner *sp)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	job_init(&c->job);
+	if (peer_read(fd, &c->peer) == -1) {
+		log_line(LOG_ALWAYS, "peer credentials: %s", strerror(errno));
+		peer_free(&c->peer);
+		close(fd);
+		return 0;
+	}
+	peer_names(&c->peer);
+	if (!policy_allows(&cfg->policy, &c->peer)) {
+		deny(fd, &c->peer);
+		peer_free(&c->peer);
+		return 0;
+	}
+	c->fd = fd;
+	c->active_ms = now_ms();
+	if (cfg->command != NULL &&
+	    (c->env = spawn_env(sp, &c->peer)) == NULL) {
+		log_line(LOG_ALWAYS, "environment: %s", strerror(errno));
+		refuse(c, EX_SOFTWARE, "internal error");
+		c->eof = 1;
+	}
+	log_peer(LOG_NORMAL, "allow", &c->peer, "group=%s", c->peer.group);
+	return 1;
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	log_peer(LOG_VERBOSE, "close", &c->peer, "requests=%llu reason=%s",
+	    c->requests, why);
+	close(c->fd);
+	c->fd = -1;
+	peer_free(&c->peer);
+	outq_free(&c->q);
+	free(c->env);
+	c->env = NULL;
+}
+
+/* Refuse what cannot be a request, or answer the hello; 1 when taken care of. */
+static int
+check_datagram(struct conn *c, const struct dgram *d,
+    const struct config *cfg)
+{
+	char	 why[96], msg[8];
+
+	switch (d->kind) {
+	case DGRAM_RIGHTS:
+		log_peer(LOG_NORMAL, "refused", &c->peer,
+		    "reason=passed file descriptors");
+		refuse(c, EX_DATAERR, "file descriptors are not accepted");
+		return 1;
+	case DGRAM_EMPTY:
+		if (c->requests != 1) {
+			log_peer(LOG_NORMAL, "refused", &c->peer,
+			    "reason=empty request");
+			refuse(c, EX_DATAERR, "empty request");
+			return 1;
+		}
+		/*
+		 * An empty first datagram is the hello, not a request: the
+		 * client can take acknowledgements as counts.
+		 */
+		c->requests = 0;
+		c->counted = 1;
+		reply(c, msg, proto_hello(msg, sizeof(msg)));
+		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=A");
+		return 1;
+	default:
+		break;
+	}
+	if (d->len > cfg->max_size) {
+		snprintf(why, sizeof(why), "too large (%zu bytes, --max-size "
+		    "%zu)", d->len, cfg->max_size);
+		log_peer(LOG_NORMAL, "refused", &c->peer, "reason=%s", why);
+		refuse(c, EX_DATAERR, why);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Print mode: write records for what is waiting, acknowledged once flushed
+ * (conn_flush). Returns how many were written, -1 with errno when stdout
+ * failed.
+ */
+int
+conn_print(struct conn *c, struct intake *in, const struct config *cfg,
+    int stopping)
+{
+	struct dgram	 d[DGRAM_SLOTS];
+	char		 msg[8];
+	int		 i, j, k, written = 0;
+
+	for (i = 0; i < BATCH && outq_bytes(&c->q) < OUTQ_HIGH; i += k) {
+		if ((k = dgram_take(in, c->fd, BATCH - i, d, &c->gone)) == 0) {
+			if (stopping)
+				c->eof = 1;
+			return written;
+		}
+		c->active_ms = now_ms();
+		for (j = 0; j < k; j++) {
+			if (d[j].kind == DGRAM_END) {
+				c->eof = 1;
+				return written;
+			}
+			c->requests++;
+			if (check_datagram(c, &d[j], cfg))
+				continue;
+			if (record_write(stdout, cfg->format, &c->peer,
+			    d[j].data, d[j].len) == -1)
+				return -1;
+			written++;
+			log_peer(LOG_VERBOSE, "record", &c->peer, "size=%zu",
+			    d[j].len);
+			if (!c->counted)
+				reply(c, msg, proto_ack(msg, sizeof(msg)));
+			else if (++c->acks == PROTO_MAX_ACKS)
+				put_acks(c);
+			c->last_status = 0;
+		}
+	}
+	return written;
+}
+
+/* Exec mode: start COMMAND for the next datagram, if one is waiting. */
+void
+conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
+    const struct spawner *sp, int stopping)
+{
+	struct dgram	 d;
+
+	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
+		if (dgram_take(in, c->fd, 1, &d, &c->gone) == 0) {
+			if (stopping)
+				c->eof = 1;
+			return;
+		}
+		c->active_ms = now_ms();
+		if (d.kind == DGRAM_END) {
+			c->eof = 1;
+			return;
+		}
+		c->requests++;
+		if (check_datagram(c, &d, cfg))
+			continue;
+		if (job_start(&c->job, sp, c->env, d.data, d.len,
+		    cfg->timeout) == -1) {
+			log_peer(LOG_ALWAYS, "error", &c->peer,
+			    "reason=cannot run %s: %s", sp->path,
+			    strerror(errno));
+			refuse(c, EX_SOFTWARE, "cannot run the command");
+		}
+	}
+}
+
+/* The command wrote on fd, one of its pipes: pass it on. */
+void
+conn_relay(struct conn *c, int fd, char *buf)
+{
+	struct job_sink	 to = { &c->q, &c->gone };
+
+	job_relay(&c->job, fd, &to, buf, 0);
+}
+
+/* The command was reaped with wait status ws. */
+void
+conn_reaped(struct conn *c, int ws, char *buf)
+{
+	struct job_sink	 to = { &c->q, &c->gone };
+
+	c->last_status = job_finish(&c->job, ws, &to, buf, &c->peer);
+	c->active_ms = now_ms();
+}
+
+/*
+ * The command's timers, and the idle timeout: a connection silent for
+ * --idle-timeout is ended. The next deadline, or -1.
+ */
+long long
+conn_timers(struct conn *c, const struct config *cfg, long long now)
+{
+	long long	 next, t = c->active_ms +
+	    (long long)cfg->idle_timeout * 1000;
+
+	if (c->job.pid != 0) {
+		next = job_timers(&c->job, now);
+		/*
+		 * A client that takes none of its output for that long is
+		 * treated as gone: the command runs on.
+		 */
+		if (cfg->idle_timeout == 0 || c->gone ||
+		    outq_bytes(&c->q) == 0)
+			return next;
+		if (now < t)
+			return next == -1 || t < next ? t : next;
+		log_peer(LOG_NORMAL, "idle", &c->peer,
+		    "reason=reads no replies for %us", cfg->idle_timeout);
+		c->gone = 1;
+		outq_clear(&c->q);
+		return next;
+	}
+	if (cfg->idle_timeout == 0)
+		return -1;
+	if (now < t)
+		return t;
+	log_peer(LOG_NORMAL, "idle", &c->peer, "reason=silent for %us",
+	    cfg->idle_timeout);
+	c->gone = c->eof = 1;
+	return -1;
+}
+
+/* What to poll the connection's socket for; 0: leave it out. */
+short
+conn_events(const struct conn *c)
+{
+	short	 ev = 0;
+
+	if (!c->eof && c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH)
+		ev |= POLLIN;
+	if (outq_bytes(&c->q) > 0 && !c->gone)
+		ev |= POLLOUT;
+	return ev;
+}
+
+/* Is there room to relay the command's output? */
+int
+conn_reads_job(const struct conn *c)
+{
+	return outq_bytes(&c->q) < OUTQ_HIGH || c->gone;
+}
+
+/* Read now? While stopping, an idle connection is read until it is empty. */
+int
+conn_wants_read(const struct conn *c, const struct pollfd *p, int stopping)
+{
+	if (c->eof || c->job.pid != 0)
+		return 0;
+	if (stopping)
+		return 1;
+	return (p->events & POLLIN) &&
+	    (p->revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/* Send what is queued; in print mode only once the records are on stdout. */
+void
+conn_flush(struct conn *c)
+{
+	size_t	 before;
+	int	 r;
+
+	put_acks(c);
+	if (outq_bytes(&c->q) == 0)
+		return;
+	if (c->gone) {
+		outq_clear(&c->q);
+		return;
+	}
+	before = outq_bytes(&c->q);
+	r = outq_send(&c->q, c->fd);
+	/* Any progress shows a live client, not only a drained queue. */
+	if (outq_bytes(&c->q) < before)
+		c->active_ms = now_ms();
+	if (r != 0 && r != 1) {
+		/* The client went away: its requests still run. */
+		c->gone = 1;
+		outq_clear(&c->q);
+	}
+}
+
+/* Why to close the connection now, or NULL while it has work left. */
+const char *
+conn_done(const struct conn *c)
+{
+	if (c->fd == -1 || c->job.pid != 0)
+		return NULL;
+	if (c->gone && c->eof)
+		return "gone";
+	if (c->eof && outq_bytes(&c->q) == 0)
+		return "end of stream";
+	return NULL;
+}

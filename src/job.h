@@ -1,0 +1,37 @@
+/* One command's run for one request: start, output, timers, finish. */
+#ifndef PEERRELAY_JOB_H
+#define PEERRELAY_JOB_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "outq.h"
+#include "peer.h"
+#include "spawn.h"
+
+struct job {
+	pid_t		 pid;		/* 0: no command running */
+	int		 out, err;	/* our ends of its stdout and stderr, or -1 */
+	int		 timed_out;	/* sent TERM for --timeout */
+	long long	 start_ms;
+	long long	 term_ms;	/* --timeout's deadline, or 0 */
+	long long	 kill_ms;	/* KILL after TERM, or 0 */
+};
+
+/* Where a job's replies go: a connection's queue, unless the client is gone. */
+struct job_sink {
+	struct outq	*q;
+	int		*gone;
+};
+
+void	job_init(struct job *);
+int	job_start(struct job *, const struct spawner *, char *const *,
+	    const char *, size_t, unsigned int);
+void	job_relay(struct job *, int, const struct job_sink *, char *, int);
+long long job_timers(struct job *, long long);
+int	job_finish(struct job *, int, const struct job_sink *, char *,
+	    const struct peer *);
+void	job_signal(struct job *, int);
+
+#endif

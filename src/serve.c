@@ -1,0 +1,222 @@
+/*
+ * The serve loop, as a list of named steps: timers, closes, poll set,
+ * poll, signals, accept and commands' output, intake, replies.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "conn.h"
+#include "dgram.h"
+#include "log.h"
+#include "server_int.h"
+#include "title.h"
+
+/* Connections accepted per round: denied peers must not starve the rest. */
+#define ACCEPT_BATCH	64
+
+static void
+accept_conns(struct server *s)
+{
+	unsigned int	 i, n;
+	int		 fd;
+
+	for (n = 0; n < ACCEPT_BATCH && s->lfd != -1 &&
+	    s->nconns < s->cfg->max_conns; n++) {
+		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Wait for a connection to close, do not spin. */
+				s->accept_paused = 1;
+				log_line(LOG_ALWAYS, "accept: %s: waiting for "
+				    "a connection to close", strerror(errno));
+			} else if (errno != EAGAIN)
+				log_line(LOG_ALWAYS, "accept: %s",
+				    strerror(errno));
+			return;
+		}
+		for (i = 0; s->conns[i].fd != -1; i++)
+			;
+		if (!conn_open(&s->conns[i], fd, s->cfg, &s->sp))
+			continue;
+		s->nconns++;
+		if (s->cfg->once) {
+			s->served = 1;
+			server_stop_listening(s);
+		}
+	}
+}
+
+/* Every connection's timers; the next deadline, or -1. */
+static long long
+check_timers(struct server *s, long long now)
+{
+	long long	 next = -1, t;
+	unsigned int	 i;
+
+	for (i = 0; i < s->cfg->max_conns; i++) {
+		if (s->conns[i].fd == -1)
+			continue;
+		t = conn_timers(&s->conns[i], s->cfg, now);
+		if (t != -1 && (next == -1 || t < next))
+			next = t;
+	}
+	return next;
+}
+
+static void
+close_finished(struct server *s)
+{
+	const char	*why;
+	unsigned int	 i;
+
+	for (i = 0; i < s->cfg->max_conns; i++)
+		if ((why = conn_done(&s->conns[i])) != NULL)
+			server_close_conn(s, &s->conns[i], why);
+}
+
+/* Build the poll set; each connection's entries point back at it. */
+static nfds_t
+poll_set(struct server *s)
+{
+	struct conn	*c;
+	nfds_t		 n = 0;
+	unsigned int	 i;
+	short		 ev;
+
+#define ADD(f, e, who) do {						\
+	s->pfd[n].fd = (f);						\
+	s->pfd[n].events = (e);						\
+	s->pfd[n].revents = 0;						\
+	s->pconn[n++] = (who);						\
+} while (0)
+	ADD(s->sfd, POLLIN, NULL);
+	if (s->lfd != -1 && s->nconns < s->cfg->max_conns && !s->accept_paused)
+		ADD(s->lfd, POLLIN, NULL);
+	for (i = 0; i < s->cfg->max_conns; i++) {
+		c = &s->conns[i];
+		if (c->fd == -1)
+			continue;
+		/* Not even listed when nothing is wanted: POLLHUP would spin. */
+		if ((ev = conn_events(c)) != 0)
+			ADD(c->fd, ev, c);
+		if (conn_reads_job(c)) {
+			if (c->job.out != -1)
+				ADD(c->job.out, POLLIN, c);
+			if (c->job.err != -1)
+				ADD(c->job.err, POLLIN, c);
+		}
+	}
+#undef ADD
+	return n;
+}
+
+/* Records to stdout first, then the replies that acknowledge them. */
+static int
+flush_replies(struct server *s)
+{
+	unsigned int	 i;
+
+	if (s->stdout_dirty) {
+		if (fflush(stdout) == EOF) {
+			server_fail(s, "stdout");
+			return -1;
+		}
+		s->stdout_dirty = 0;
+	}
+	for (i = 0; i < s->cfg->max_conns; i++)
+		if (s->conns[i].fd != -1)
+			conn_flush(&s->conns[i]);
+	return 0;
+}
+
+/* Accept, and relay what commands wrote. */
+static void
+take_events(struct server *s, nfds_t n)
+{
+	struct conn	*c;
+	nfds_t		 k;
+
+	for (k = 1; k < n; k++) {
+		c = s->pconn[k];
+		if (c == NULL) {
+			if (s->pfd[k].revents && s->lfd != -1)
+				accept_conns(s);
+			continue;
+		}
+		if (c->fd == -1 || s->pfd[k].revents == 0)
+			continue;
+		if (s->pfd[k].fd == c->job.out || s->pfd[k].fd == c->job.err)
+			conn_relay(c, s->pfd[k].fd, s->in.buf);
+	}
+}
+
+/* Requests: those poll saw, and while stopping, any left. -1: stop. */
+static int
+take_requests(struct server *s, nfds_t n)
+{
+	struct conn	*c;
+	nfds_t		 k;
+	int		 r;
+
+	for (k = 1; k < n; k++) {
+		c = s->pconn[k];
+		if (c == NULL || c->fd == -1 || s->pfd[k].fd != c->fd ||
+		    !conn_wants_read(c, &s->pfd[k], s->stopping))
+			continue;
+		if (s->cfg->command != NULL) {
+			conn_exec(c, &s->in, s->cfg, &s->sp, s->stopping);
+			continue;
+		}
+		if ((r = conn_print(c, &s->in, s->cfg, s->stopping)) == -1) {
+			server_fail(s, "stdout");
+			return -1;
+		}
+		if (r > 0)
+			s->stdout_dirty = 1;
+	}
+	return 0;
+}
+
+/* Timers, closes, poll set, poll, signals, output, intake, replies. */
+void
+server_loop(struct server *s)
+{
+	long long	 next, now;
+	nfds_t		 n;
+	int		 timeout;
+
+	for (;;) {
+		now = now_ms();
+		next = check_timers(s, now);
+		close_finished(s);
+		if (s->nconns == 0 && (s->stopping ||
+		    (s->cfg->once && s->served)))
+			return;
+		title_listen(s->cfg->activated ? s->cfg->act.name :
+		    s->cfg->addr.text, s->nconns);
+		n = poll_set(s);
+		timeout = next == -1 ? -1 : (int)(next - now);
+		if (s->stopping)
+			timeout = timeout == -1 || timeout > 100 ? 100 : timeout;
+		if (poll(s->pfd, n, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			server_fail(s, "poll");
+			return;
+		}
+		if (s->pfd[0].revents && server_signals(s) == -1)
+			return;
+		take_events(s, n);
+		if (take_requests(s, n) == -1 || flush_replies(s) == -1)
+			return;
+	}
+}

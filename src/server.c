@@ -1,0 +1,239 @@
+/*
+ * A listener's run around its loop (serve.c): set-up, signals, reaping,
+ * the descriptor budget, and on every way out the socket file removed and
+ * the reason logged. server_run returns an exit status, never exits.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "config.h"
+#include "conn.h"
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+#include "server_int.h"
+#include "spawn.h"
+
+/*
+ * Each connection may hold its socket, two pipes and a memfd at once: can
+ * the descriptor limit (raised as far as allowed) hold max_conns of them?
+ * -1 when it cannot, with what is needed and the limit.
+ */
+int
+server_fd_budget(unsigned int max_conns, unsigned long long *need,
+    unsigned long long *limit)
+{
+	struct rlimit	 rl;
+	rlim_t		 want = 4 * (rlim_t)max_conns + 16;
+
+	*need = want;
+	*limit = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	*limit = rl.rlim_cur;
+	return rl.rlim_cur < want ? -1 : 0;
+}
+
+/* Stop with an error; what failed and why go to the log. */
+void
+server_fail(struct server *s, const char *what)
+{
+	log_line(LOG_ALWAYS, "stopping: %s: %s", what, strerror(errno));
+	s->failed = 1;
+}
+
+void
+server_stop_listening(struct server *s)
+{
+	if (s->lfd == -1)
+		return;
+	if (addr_unlink_if_ours(&s->cfg->addr) == -1)
+		log_line(LOG_ALWAYS, "%s: cannot remove: %s",
+		    s->cfg->addr.text, strerror(errno));
+	close(s->lfd);
+	s->lfd = -1;
+}
+
+/* Close a connection; --once exits with its last request's status. */
+void
+server_close_conn(struct server *s, struct conn *c, const char *why)
+{
+	if (s->cfg->once)
+		s->last_status = c->last_status;
+	conn_close(c, why);
+	s->nconns--;
+	s->accept_paused = 0;
+}
+
+static void
+reap(struct server *s)
+{
+	unsigned int	 i;
+	pid_t		 pid;
+	int		 ws;
+
+	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+		for (i = 0; i < s->cfg->max_conns; i++)
+			if (s->conns[i].fd != -1 &&
+			    s->conns[i].job.pid == pid) {
+				conn_reaped(&s->conns[i], ws, s->in.buf);
+				break;
+			}
+}
+
+/* Signals, read from the signalfd; -1 when the listener must stop now. */
+int
+server_signals(struct server *s)
+{
+	struct signalfd_siginfo	 si;
+	unsigned int		 i;
+
+	while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(s);
+			break;
+		case SIGHUP:
+			log_line(LOG_NORMAL, "SIGHUP ignored");
+			break;
+		default:
+			if (s->stopping) {
+				log_line(LOG_ALWAYS, "second %s: exiting now",
+				    strsignal((int)si.ssi_signo));
+				for (i = 0; i < s->cfg->max_conns; i++)
+					if (s->conns[i].fd != -1)
+						job_signal(&s->conns[i].job,
+						    SIGTERM);
+				s->cut_short = 1;
+				return -1;
+			}
+			log_line(LOG_NORMAL, "%s: finishing %u connection(s)",
+			    strsignal((int)si.ssi_signo), s->nconns);
+			s->stopping = 1;
+			server_stop_listening(s);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* TERM, INT, HUP and CHLD through a signalfd, from now on. */
+static int
+signals_fd(void)
+{
+	sigset_t	 set;
+
+	/* Replies use MSG_NOSIGNAL; a dead stdout reader must not kill us either. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int
+server_init(struct server *s)
+{
+	struct config	*cfg = s->cfg;
+	unsigned int	 i;
+	/* Per connection: its socket and the command's two pipes. */
+	size_t		 npfd = 2 + 3 * (size_t)cfg->max_conns;
+
+	if ((s->conns = calloc(cfg->max_conns, sizeof(*s->conns))) == NULL ||
+	    (s->pfd = calloc(npfd, sizeof(*s->pfd))) == NULL ||
+	    (s->pconn = calloc(npfd, sizeof(*s->pconn))) == NULL) {
+		server_fail(s, "calloc");
+		return -1;
+	}
+	for (i = 0; i < cfg->max_conns; i++)
+		s->conns[i].fd = -1;
+	/* Print mode takes datagrams in batches; either relays output through it. */
+	if (intake_init(&s->in, cfg->max_size, cfg->command == NULL,
+	    PROTO_MAX_REPLY) == -1) {
+		server_fail(s, "malloc");
+		return -1;
+	}
+	if (cfg->command != NULL) {
+		if (spawn_setup(&s->sp, cfg->path, cfg->command, cfg->keep_env,
+		    cfg->nkeep, cfg->run_as != NULL ? &cfg->runas : NULL) == -1) {
+			server_fail(s, "command set-up");
+			return -1;
+		}
+		/* Orphans a command leaves behind become ours to reap, never zombies. */
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+			server_fail(s, "prctl PR_SET_CHILD_SUBREAPER");
+			return -1;
+		}
+	}
+	/* Only now: until bound, TERM and INT may simply end start-up. */
+	if ((s->sfd = signals_fd()) == -1) {
+		server_fail(s, "signalfd");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Serve on lfd, bound (or taken from systemd) for cfg, until a signal,
+ * --once or an error ends it. The exit status: 0, --once's last request's,
+ * or EX_SOFTWARE after an error (logged).
+ */
+int
+server_run(struct config *cfg, int lfd)
+{
+	struct server	 s;
+	unsigned int	 i;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.lfd = lfd;
+	s.sfd = -1;
+	if (server_init(&s) == 0) {
+		if (cfg->addr.abstract)
+			log_line(LOG_ALWAYS, "warning: abstract socket %s: "
+			    "anyone in this network namespace may connect, or "
+			    "squat the name first (clients: use "
+			    "--expect-user)", cfg->addr.text);
+		log_line(LOG_NORMAL, "listening on %s (%s)", cfg->addr.text,
+		    cfg->command != NULL ? s.sp.path : "print mode");
+		server_loop(&s);
+	}
+	server_stop_listening(&s);
+	if (s.conns != NULL)
+		for (i = 0; i < cfg->max_conns; i++)
+			if (s.conns[i].fd != -1)
+				server_close_conn(&s, &s.conns[i], "exit");
+	spawn_free(&s.sp);
+	intake_free(&s.in);
+	free(s.conns);
+	free(s.pfd);
+	free(s.pconn);
+	if (s.sfd != -1)
+		close(s.sfd);
+	if (!s.failed && fflush(stdout) == EOF)
+		server_fail(&s, "stdout");
+	if (s.failed)
+		return EX_SOFTWARE;
+	return cfg->once && !s.cut_short ? s.last_status : 0;
+}

@@ -1,0 +1,37 @@
+/* Between server.c (set-up, signals, teardown) and serve.c (the loop). */
+#ifndef PEERRELAY_SERVER_INT_H
+#define PEERRELAY_SERVER_INT_H
+
+#include <poll.h>
+
+#include "config.h"
+#include "conn.h"
+#include "dgram.h"
+#include "spawn.h"
+
+struct server {
+	struct config	*cfg;
+	struct spawner	 sp;
+	struct intake	 in;		/* also scratch for command output */
+	int		 lfd;
+	int		 sfd;
+	struct conn	*conns;
+	unsigned int	 nconns;
+	struct pollfd	*pfd;
+	struct conn	**pconn;	/* which connection each pfd is for */
+	int		 stopping;	/* first signal: finish, take no more */
+	int		 served;	/* --once: a connection was taken */
+	int		 last_status;
+	int		 stdout_dirty;
+	int		 accept_paused;	/* out of descriptors */
+	int		 failed;	/* stopped by an error: EX_SOFTWARE */
+	int		 cut_short;	/* second signal: exit 0, even --once */
+};
+
+void	server_loop(struct server *);
+int	server_signals(struct server *);
+void	server_fail(struct server *, const char *);
+void	server_stop_listening(struct server *);
+void	server_close_conn(struct server *, struct conn *, const char *);
+
+#endif
