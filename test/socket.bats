@@ -102,15 +102,18 @@ s.bind(sys.argv[1])
 	assert_printed "${REC}size=5 data=still\$"
 }
 
-@test "a regular file at the path is left alone: 69, content unchanged" {
+@test "a regular file at the path is left alone: 69, content unchanged; --check refuses it alike" {
+	local check
 	printf 'precious\n' >"$TDIR/s"
-	run --separate-stderr "$PEERRELAY" listen "$TDIR/s"
-	assert_equal "$status" 69
-	assert_output ""
-	assert_equal "$stderr" "peerrelay: $TDIR/s: exists and is not a socket"
-	run cat "$TDIR/s"
-	assert_success
-	assert_output "precious"
+	for check in "" --check; do
+		run --separate-stderr "$PEERRELAY" listen $check "$TDIR/s"
+		assert_equal "$status" 69
+		assert_output ""
+		assert_equal "$stderr" "peerrelay: $TDIR/s: exists and is not a socket"
+		run cat "$TDIR/s"
+		assert_success
+		assert_output "precious"
+	done
 }
 
 @test "SIGTERM removes the socket file and exits 0" {

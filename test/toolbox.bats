@@ -544,17 +544,6 @@ log: syslog (daemon; denials authpriv)"
 	assert_equal "$stderr" "peerrelay: --run-as www-data: needs root (CAP_SETUID)"
 }
 
-@test "--check: a regular file at the path is refused as a start refuses it: 69, content unchanged" {
-	printf 'precious\n' >"$TDIR/s"
-	run --separate-stderr "$PEERRELAY" listen --check "$TDIR/s"
-	assert_equal "$status" 69
-	assert_output ""
-	assert_equal "$stderr" "peerrelay: $TDIR/s: exists and is not a socket"
-	run cat "$TDIR/s"
-	assert_success
-	assert_output "precious"
-}
-
 @test "--check: an address held by a live listener is only noted, exit 0" {
 	start_listener "$TDIR/s"
 	run --separate-stderr "$PEERRELAY" listen --check "$TDIR/s"
