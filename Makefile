@@ -218,6 +218,16 @@ autopkgtest: deb
 	@sh test/deps.sh autopkgtest
 	autopkgtest deb-build/*.deb deb-build/$(DIST) -- null
 
+# The contrib units under a real systemd: a minimal Debian tree (cached in
+# $$PEERRELAY_NSPAWN_CACHE, default /var/cache/peerrelay/check-systemd),
+# booted with systemd-nspawn, the .deb installed in it; test/check-systemd.sh.
+CHECK_SYSTEMD_PACKAGES = debootstrap systemd-container
+
+check-systemd: deb
+	@sh test/deps.sh $(CHECK_SYSTEMD_PACKAGES)
+	@sh test/check-systemd.sh deb-build/peerrelay_$(DEB_VERSION)-*_$$(dpkg \
+	    --print-architecture).deb
+
 EXAMPLES_BIN =	config-updater cron-send
 EXAMPLES_DOC =	crontab
 UNITS =		peerrelay-config-update.socket peerrelay-config-update.service
@@ -250,4 +260,4 @@ clean:
 
 .PHONY: all bench deps deps-fuzz deps-lint unit check check-asan check-stress fuzz demo \
 	checksec lint lint-man lint-gcc lint-scan lint-cppcheck memcheck dist distcheck deb \
-	autopkgtest install uninstall clean
+	autopkgtest check-systemd install uninstall clean

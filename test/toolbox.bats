@@ -673,22 +673,56 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	assert_failure
 	[[ "$stderr" == *"/usr/bin/peerrelay"* ]]
 	# ExecStartPre= and ExecStart= are command lines peerrelay accepts:
-	# run them with --check, paths moved into the temporary root.
-	local unit=$UNITS/peerrelay-config-update.service key line
-	local -a args
+	# run them with --check, paths moved into the temporary root. Both
+	# take the options and the command from the unit's Environment=, so
+	# the policy ExecStartPre= checks is the one ExecStart= runs.
+	local unit=$UNITS/peerrelay-config-update.service key line word var
+	local -a args words
+	local -A env=() checked=()
+	# Continuation lines joined as systemd joins them: the backslash
+	# becomes a space.
+	local joined
+	joined=$(awk '/\\$/ { sub(/\\$/, " "); printf "%s", $0; next } { print }' "$unit")
+	while IFS= read -r line; do
+		line=${line#Environment=\"}
+		line=${line%\"}
+		env[${line%%=*}]=${line#*=}
+	done < <(grep '^Environment="' <<<"$joined")
+	[ -n "${env[PEERRELAY_OPTS]}" ]
+	[ -n "${env[PEERRELAY_COMMAND]}" ]
 	for key in ExecStartPre ExecStart; do
-		line=$(sed -n "/^$key=/,/[^\\\\]\$/p" "$unit" | tr -d '\\\n')
+		line=$(grep "^$key=" <<<"$joined")
 		line=${line#"$key="}
-		line=${line//\/usr\/lib\/peerrelay/$TDIR/root/usr/lib/peerrelay}
-		read -ra args <<<"$line"
+		args=()
+		read -ra words <<<"$line"
+		# systemd's $NAME: the variable's value split at whitespace.
+		for word in "${words[@]}"; do
+			if [[ $word =~ ^\$([A-Za-z_][A-Za-z0-9_]*)$ ]]; then
+				var=${BASH_REMATCH[1]}
+				[ -n "${env[$var]+set}" ] || fail "$key: \$$var is not set by Environment="
+				read -ra words <<<"${env[$var]}"
+				args+=("${words[@]}")
+			else
+				args+=("$word")
+			fi
+		done
+		args=("${args[@]//\/usr\/lib\/peerrelay/$TDIR/root/usr/lib/peerrelay}")
 		[ "${args[0]}" = /usr/bin/peerrelay ]
 		args[0]=$PEERRELAY
 		[ "${args[2]}" = --check ] || args=("${args[0]}" listen --check "${args[@]:2}")
 		run --separate-stderr with_fd3 seqpacket "$TDIR/s-$key" "${args[@]}"
 		assert_success
+		assert_equal "$stderr" ""
 		assert_line "allow: group www-data (gid 33)"
 		assert_line "command: $TDIR/root/usr/lib/peerrelay/examples/config-updater -k maintenance,motd,max_upload_mb /etc/peerrelay/site.conf"
+		assert_line "max-size: 4096"
+		assert_line "timeout: 30"
+		assert_line "log: syslog (daemon; denials authpriv)"
+		# All but the socket: ExecStartPre= names its path (and would
+		# bind it with --mode and --owner); ExecStart= takes systemd's.
+		checked[$key]=$(grep -v -e '^address: ' -e '^socket ' <<<"$output")
 	done
+	assert_equal "${checked[ExecStartPre]}" "${checked[ExecStart]}"
 }
 
 @test "other users run the binary and the examples under test by their own rights, wherever the checkout lives" {

@@ -1,0 +1,344 @@
+#!/bin/sh
+# make check-systemd: the contrib units under a real systemd as PID 1.
+#
+# usage: check-systemd.sh PACKAGE.deb
+#
+# Boots a minimal Debian with systemd-nspawn (test/nspawn.sh: the tree is
+# cached in $PEERRELAY_NSPAWN_CACHE, default /var/cache/peerrelay/check-systemd),
+# installs the .deb in it, enables the checkout's contrib/systemd units as
+# README.md says, and checks them from the host as root (nsenter): the
+# socket's file, who is served and who refused, the journal's facilities,
+# activation again after a stop, RemoveOnStop=, that ExecStartPre= checks
+# ExecStart='s policy; it reports systemd-analyze security. Ends with
+# "check-systemd: N passed, N failed"; exits 1 if any step failed. Needs
+# root, debootstrap and systemd-container.
+set -u
+LC_ALL=C
+export LC_ALL
+cd "$(dirname "$0")/.." || exit 1
+
+SOCKET=peerrelay-config-update.socket
+SERVICE=peerrelay-config-update.service
+SOCK=/run/peerrelay/config-update.sock
+SITE=/etc/peerrelay/site.conf
+
+passed=0
+failed=0
+failures=
+n=0
+started=$(date +%s)
+
+say() {
+	echo "check-systemd: $*"
+}
+
+die() {
+	say "$*" >&2
+	failed=$((failed + 1))
+	say "$passed passed, $failed failed (stopped: $*)"
+	exit 1
+}
+
+ok() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n - $*"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $*"
+	failures="$failures
+    $n - $*"
+}
+
+. test/nspawn.sh
+
+nspawn_setup
+[ $# -eq 1 ] || die "usage: check-systemd.sh PACKAGE.deb"
+deb=$1
+[ -f "$deb" ] || die "$deb: no such package (make deb builds it)"
+nspawn_tree
+
+# What the container sees, read-only, at /mnt/peerrelay: the package and
+# the checkout's units (which may hold changes not yet in the package).
+mkdir "$run/in" "$run/in/units" &&
+    cp -- "$deb" "$run/in/peerrelay.deb" &&
+    cp -- contrib/systemd/$SOCKET contrib/systemd/$SERVICE "$run/in/units/" ||
+    die "cannot copy the package and the units to $run/in"
+chmod -R go+rX "$run"
+
+if nspawn_boot "$run/in"; then
+	ok "boot: $(inside systemctl --version | head -n 1) is PID 1, system $state"
+else
+	not_ok "boot: no running system within ${BOOT_TIMEOUT}s (state '${state:-none}')"
+	tail -n 30 "$run/console.log" | indent
+	say "failed:$failures"
+	say "$passed passed, $failed failed; the other steps need a booted system"
+	exit 1
+fi
+
+[ "$state" = running ] ||
+    inside systemctl --failed --no-legend --plain | indent
+
+# The package, as dpkg installs it.
+out=$(inside sh -c 'dpkg -i /mnt/peerrelay/peerrelay.deb &&
+    want="peerrelay $(dpkg-query -W -f="\${source:Upstream-Version}" peerrelay)" &&
+    got=$(peerrelay --version) && echo "$got" &&
+    [ "$got" = "$want" ]' 2>&1)
+if [ $? -eq 0 ]; then
+	ok "dpkg -i the .deb: $(echo "$out" | tail -n 1)"
+else
+	not_ok "dpkg -i the .deb"
+	echo "$out" | indent
+fi
+inside cmp -s /mnt/peerrelay/units/$SERVICE \
+    /usr/lib/peerrelay/examples/systemd/$SERVICE &&
+    inside cmp -s /mnt/peerrelay/units/$SOCKET \
+    /usr/lib/peerrelay/examples/systemd/$SOCKET ||
+    say "note: contrib/systemd differs from the package's copy (uncommitted?): testing contrib/systemd's"
+
+# The checkout's units, as README.md says to install them.
+out=$(inside sh -c "install -d -m 0755 /etc/peerrelay &&
+    cp /mnt/peerrelay/units/* /etc/systemd/system/ &&
+    systemctl daemon-reload &&
+    systemctl enable --now $SOCKET &&
+    systemctl is-enabled $SOCKET && systemctl is-active $SOCKET" 2>&1)
+if [ $? -eq 0 ]; then
+	ok "systemctl enable --now $SOCKET: enabled, active"
+else
+	not_ok "systemctl enable --now $SOCKET"
+	echo "$out" | indent
+fi
+
+got=$(inside stat -c '%A %U:%G' $SOCK 2>&1)
+if [ "$got" = "srw-rw---- root:www-data" ]; then
+	ok "$SOCK is $got"
+else
+	not_ok "$SOCK is '$got', not 'srw-rw---- root:www-data'"
+fi
+
+got=$(inside systemctl is-active $SERVICE)
+if [ "$got" = inactive ]; then
+	ok "$SERVICE waits for the first connection (inactive)"
+else
+	not_ok "$SERVICE is $got before any connection, not inactive"
+fi
+
+# show_io: a request's stdout and stderr, those not empty.
+show_io() {
+	{
+		[ -z "$out" ] || printf 'stdout: %s\n' "$out"
+		[ -z "$err" ] || printf 'stderr: %s\n' "$err"
+	} | indent
+}
+
+# Peers, as setpriv(1) command lines.
+WWW="setpriv --reuid=www-data --regid=www-data --init-groups"
+NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+# nobody, with CAP_DAC_OVERRIDE: past the socket file's mode 0660, to
+# peerrelay's own check of the peer's credentials (the gate).
+NOBODY_DAC="$NOBODY --inh-caps=+dac_override --ambient-caps=+dac_override"
+SEND="peerrelay send --expect-user root --timeout 20 $SOCK"
+
+# request WHO MESSAGE: send MESSAGE as WHO (a setpriv command line);
+# status in $status, stdout in $out, stderr in $err.
+request() {
+	inside $1 $SEND "$2" >"$run/out" 2>"$run/err"
+	status=$?
+	out=$(cat "$run/out")
+	err=$(cat "$run/err")
+}
+
+request "$WWW" maintenance=on
+if [ $status -eq 0 ] && [ "$out" = "updated $SITE: 1 key(s)" ] &&
+    [ "$(inside cat $SITE)" = maintenance=on ]; then
+	ok "www-data is served: '$out', $SITE holds maintenance=on"
+else
+	not_ok "www-data is not served: status $status"
+	show_io
+fi
+
+got=$(inside systemctl is-active $SERVICE)
+if [ "$got" = active ]; then
+	ok "the first connection started $SERVICE (active)"
+else
+	not_ok "after the first connection $SERVICE is $got, not active"
+fi
+
+request "$NOBODY" maintenance=off
+if [ $status -eq 69 ] && [ "$err" = "peerrelay: connect $SOCK: Permission denied" ]; then
+	ok "nobody cannot connect: the socket's mode (69, '$err')"
+else
+	not_ok "nobody, by the socket's mode: status $status, not 69"
+	show_io
+fi
+
+request "$NOBODY_DAC" maintenance=off
+if [ $status -eq 77 ] && [ "$err" = "peerrelay: refused: not allowed (uid 65534)" ] &&
+    [ "$(inside cat $SITE)" = maintenance=on ]; then
+	ok "nobody past the mode (CAP_DAC_OVERRIDE) is refused by peerrelay (77, '$err')"
+else
+	not_ok "nobody past the mode: status $status, not 77"
+	show_io
+fi
+
+# journal MATCH...: the journal's lines matching (journalctl(1)'s
+# FIELD=VALUE and +), as text, once journald has written what it holds.
+journal() {
+	inside journalctl --sync >/dev/null 2>&1
+	inside journalctl --no-pager -o cat "$@"
+}
+
+# journal_has PATTERN MATCH...: a line matching the extended regex
+# PATTERN shows up within 10 seconds (journald reads the units' output
+# streams and /dev/log on its own time).
+journal_has() {
+	local pat=$1 i=0
+	shift
+	while [ $i -lt 20 ]; do
+		journal "$@" | grep -Eq -- "$pat" && return 0
+		sleep 0.5
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# The service's lines: its processes' syslog(3) lines and output.
+UNIT_SYSLOG="_SYSTEMD_UNIT=$SERVICE _TRANSPORT=syslog"
+UNIT_STDOUT="_SYSTEMD_UNIT=$SERVICE _TRANSPORT=stdout"
+
+# authpriv is facility 10, daemon 3; notice is priority 5, info 6.
+if journal_has '^deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup$' \
+    $UNIT_SYSLOG SYSLOG_FACILITY=10 PRIORITY=5; then
+	ok "journal: the denial at authpriv.notice: $(journal $UNIT_SYSLOG SYSLOG_FACILITY=10 PRIORITY=5 | grep '^deny' | tail -n 1)"
+else
+	not_ok "journal: no denial of uid 65534 at authpriv.notice"
+	journal $UNIT_SYSLOG | indent
+fi
+if journal_has '^run pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 ' \
+    $UNIT_SYSLOG SYSLOG_FACILITY=3 PRIORITY=6; then
+	ok "journal: the run at daemon.info: $(journal $UNIT_SYSLOG SYSLOG_FACILITY=3 PRIORITY=6 | grep '^run' | tail -n 1)"
+else
+	not_ok "journal: no run of www-data at daemon.info"
+	journal $UNIT_SYSLOG | indent
+fi
+
+# ExecStartPre='s --check printed the policy: the one ExecStart= runs.
+journal_has '^log: ' $UNIT_STDOUT
+pre=$(journal $UNIT_STDOUT)
+missing=
+for line in "allow: group www-data (gid 33)" \
+    "command: /usr/lib/peerrelay/examples/config-updater -k maintenance,motd,max_upload_mb $SITE" \
+    "max-size: 4096" "timeout: 30" "log: syslog (daemon; denials authpriv)"; do
+	echo "$pre" | grep -qxF -- "$line" || missing="$missing
+$line"
+done
+if [ -z "$missing" ]; then
+	ok "ExecStartPre= --check checked ExecStart='s policy (--max-size 4K, --timeout 30, --syslog)"
+else
+	not_ok "ExecStartPre= --check did not check ExecStart='s policy"
+	echo "missing:$missing" | indent
+	echo "its output:" | indent
+	echo "$pre" | indent | indent
+fi
+
+# Stopped, the service is started again by the next connection; the
+# socket, and its file, stay.
+out=$(inside sh -c "systemctl stop $SERVICE 2>/dev/null;
+    systemctl is-active $SERVICE; systemctl is-active $SOCKET;
+    test -S $SOCK && echo socket" 2>&1)
+if [ "$out" = "$(printf 'inactive\nactive\nsocket')" ]; then
+	request "$WWW" motd=again
+	got=$(inside systemctl is-active $SERVICE)
+	if [ $status -eq 0 ] && [ "$out" = "updated $SITE: 1 key(s)" ] &&
+	    [ "$got" = active ]; then
+		ok "systemctl stop $SERVICE; the next request starts it again through the socket"
+	else
+		not_ok "after systemctl stop $SERVICE: the request's status $status, the service $got"
+		show_io
+	fi
+else
+	not_ok "systemctl stop $SERVICE: the service, socket and file:"
+	echo "$out" | indent
+fi
+
+# Stopping the socket stops the service that requires it, and removes
+# the socket file (RemoveOnStop=yes).
+out=$(inside sh -c "systemctl stop $SOCKET;
+    systemctl is-active $SOCKET $SERVICE; test -e $SOCK && echo present" 2>&1)
+if [ "$out" = "$(printf 'inactive\ninactive')" ]; then
+	ok "systemctl stop $SOCKET: both stopped, $SOCK removed"
+else
+	not_ok "systemctl stop $SOCKET: not both inactive, or $SOCK still there:"
+	echo "$out" | indent
+fi
+
+# A wrong policy in the one definition stops the start in ExecStartPre=
+# (systemd's "Control process exited"), before ExecStart= runs.
+dropin=/run/systemd/system/$SERVICE.d
+id=$(inside sh -c "mkdir -p $dropin &&
+    printf '[Service]\nEnvironment=\"PEERRELAY_OPTS=--allow-group no-such-group-pr\"\n' \
+        >$dropin/wrong.conf &&
+    systemctl daemon-reload && systemctl start $SOCKET &&
+    ! systemctl start $SERVICE 2>/dev/null &&
+    systemctl show -p InvocationID --value $SERVICE" 2>&1)
+case $id in
+*[!0-9a-f]*|'')
+	not_ok "a wrong PEERRELAY_OPTS: the start did not fail"
+	[ -z "$id" ] || echo "$id" | indent ;;
+*)
+	# The unit's processes, and systemd's lines about this start.
+	if journal_has '^peerrelay: --allow-group no-such-group-pr: no such group$' \
+	    _SYSTEMD_INVOCATION_ID="$id" + INVOCATION_ID="$id" &&
+	    journal_has 'Control process exited, code=exited, status=64' \
+	    _SYSTEMD_INVOCATION_ID="$id" + INVOCATION_ID="$id" &&
+	    ! journal _SYSTEMD_INVOCATION_ID="$id" | grep -q 'listening on'; then
+		ok "a wrong PEERRELAY_OPTS stops the start in ExecStartPre= (status 64)"
+	else
+		not_ok "a wrong PEERRELAY_OPTS did not stop the start in ExecStartPre="
+		journal _SYSTEMD_INVOCATION_ID="$id" + INVOCATION_ID="$id" | indent
+	fi ;;
+esac
+inside sh -c "rm -rf $dropin; systemctl daemon-reload;
+    systemctl reset-failed $SERVICE" >/dev/null 2>&1
+
+# Back to normal after that: served again.
+request "$WWW" maintenance=off
+if [ $status -eq 0 ] && [ "$out" = "updated $SITE: 1 key(s)" ]; then
+	ok "the definition restored, www-data is served again"
+else
+	not_ok "the definition restored, www-data is not served: status $status"
+	show_io
+fi
+
+# Reported, not judged: the next issues change the unit's sandbox.
+out=$(inside systemd-analyze security --no-pager $SERVICE 2>&1)
+level=$(echo "$out" | sed -n 's/.*Overall exposure level for [^:]*: //p')
+if [ -n "$level" ]; then
+	echo "$out" | sed 's/[[:space:]]*$//' | indent
+	ok "systemd-analyze security $SERVICE: exposure $level"
+else
+	not_ok "systemd-analyze security $SERVICE"
+	echo "$out" | indent
+fi
+
+if [ $failed -gt 0 ]; then
+	echo "the journal of the units:"
+	inside journalctl --no-pager -o short-precise -u $SOCKET -u $SERVICE | indent
+fi
+
+# Power off; nothing of the container may be left: no process in its pid
+# namespace, no mount of its tree.
+nspawn_stop
+left=$(nspawn_left)
+if [ -z "$left" ]; then
+	ok "powered off: no process and no mount of the container left"
+else
+	not_ok "after power-off: $left"
+fi
+
+[ $failed -eq 0 ] || say "failed:$failures"
+say "$passed passed, $failed failed ($(($(date +%s) - started))s)"
+[ $failed -eq 0 ]
