@@ -10,11 +10,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-
-/* Linux 6.16 lets a receiver refuse SCM_RIGHTS; older headers lack the name. */
-#ifndef SO_PASSRIGHTS
-#define SO_PASSRIGHTS	83
-#endif
+#include "linux.h"
 
 /*
  * Fill a from s. On failure return -1 and point *errstr at a phrase naming
