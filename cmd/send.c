@@ -217,8 +217,9 @@ cmd_send(int argc, char **argv)
 			    o.addr.text, o.timeout);
 		err(EX_UNAVAILABLE, "connect %s", o.addr.text);
 	}
-	in.limit = client_size(&c, o.split == INPUT_WHOLE ? in.end :
-	    RECORD_SNDBUF);
+	if (client_size(&c, o.split == INPUT_WHOLE ? in.end : RECORD_SNDBUF,
+	    &in.limit) == -1)
+		err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
 	if (o.split == INPUT_WHOLE && in.end > in.limit)
 		errx(EX_DATAERR, "input of %zu bytes is larger than the socket "
 		    "can carry (%zu bytes%s), nothing sent", in.end, in.limit,

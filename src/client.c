@@ -70,19 +70,21 @@ client_connect(struct client *c)
 
 /*
  * Ask for a send buffer that holds want bytes in one datagram (root may
- * exceed net.core.wmem_max); return the largest datagram the socket takes,
- * and note when the kernel gave less than asked (wmem_capped).
+ * exceed net.core.wmem_max); set *limit to the largest datagram the socket
+ * takes, and note when the kernel gave less than asked (wmem_capped).
+ * -1 with errno when the buffer's size cannot be read.
  */
-size_t
-client_size(struct client *c, size_t want)
+int
+client_size(struct client *c, size_t want, size_t *limit)
 {
 	socklen_t	 len;
 	int		 v, cur;
 
 	c->wmem_capped = 0;
+	*limit = 0;
 	len = sizeof(cur);
 	if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
-		return 0;
+		return -1;
 	if ((size_t)cur < want + SNDBUF_SLACK) {
 		/* The kernel doubles what it is given. */
 		v = (int)((want + SNDBUF_SLACK) / 2 + 1);
@@ -92,14 +94,13 @@ client_size(struct client *c, size_t want)
 			    sizeof(v));
 		len = sizeof(cur);
 		if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
-			return 0;
+			return -1;
 		c->wmem_capped = (size_t)cur < want + SNDBUF_SLACK;
 	}
-	if (cur <= SNDBUF_SLACK)
-		return 0;
-	cur -= SNDBUF_SLACK;
-	return (size_t)cur < PROTO_MAX_REQUEST ? (size_t)cur :
-	    PROTO_MAX_REQUEST;
+	if (cur > SNDBUF_SLACK)
+		*limit = (size_t)cur - SNDBUF_SLACK < PROTO_MAX_REQUEST ?
+		    (size_t)cur - SNDBUF_SLACK : PROTO_MAX_REQUEST;
+	return 0;
 }
 
 /* Take the next records of the input into the batch to send. */

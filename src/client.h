@@ -55,7 +55,7 @@ struct client {
 /* client.c: the connection and its loop. */
 void	client_init(struct client *, const struct addr *, struct input *);
 int	client_connect(struct client *);
-size_t	client_size(struct client *, size_t);
+int	client_size(struct client *, size_t, size_t *);
 int	client_run(struct client *);
 void	client_free(struct client *);
 

@@ -103,6 +103,20 @@ fail(struct fault *f, int status, const char *fmt, ...)
 	return -1;
 }
 
+/* Why the address cannot be had, from the errno binding or probing left. */
+static int
+address_fault(const struct config *c, struct fault *f)
+{
+	if (errno == EADDRINUSE)
+		return fail(f, EX_UNAVAILABLE, "%s: address in use by a "
+		    "running listener", c->addr.text);
+	if (errno == ENOTSOCK)
+		return fail(f, EX_UNAVAILABLE, "%s: exists and is not a socket",
+		    c->addr.text);
+	return fail(f, EX_UNAVAILABLE, "%s: %s", c->addr.text,
+	    strerror(errno));
+}
+
 /* Bind the address, or take systemd's socket: the last step of a start. */
 static int
 take_address(struct config *c, int *lfd, struct fault *f)
@@ -118,16 +132,7 @@ take_address(struct config *c, int *lfd, struct fault *f)
 	}
 	*lfd = addr_listen(&c->addr, c->mode, c->owner_uid, c->owner_gid,
 	    SOMAXCONN);
-	if (*lfd != -1)
-		return 0;
-	if (errno == EADDRINUSE)
-		return fail(f, EX_UNAVAILABLE, "%s: address in use by a "
-		    "running listener", c->addr.text);
-	if (errno == ENOTSOCK)
-		return fail(f, EX_UNAVAILABLE, "%s: exists and is not a socket",
-		    c->addr.text);
-	return fail(f, EX_UNAVAILABLE, "%s: %s", c->addr.text,
-	    strerror(errno));
+	return *lfd != -1 ? 0 : address_fault(c, f);
 }
 
 /* --check: what binding would meet, binding nothing. A live listener is only noted. */
@@ -137,8 +142,7 @@ probe_address(const struct config *c, struct fault *f)
 	if (c->activated || addr_probe(&c->addr) == 0)
 		return 0;
 	if (errno == ENOTSOCK)
-		return fail(f, EX_UNAVAILABLE, "%s: exists and is not a socket",
-		    c->addr.text);
+		return address_fault(c, f);
 	if (errno == EADDRINUSE)
 		log_line(LOG_ALWAYS, "note: %s: in use by a running listener "
 		    "(a start now would exit %d)", c->addr.text,

@@ -241,9 +241,15 @@ os.execv(sys.argv[2], sys.argv[2:])
 ' "$@"
 }
 
-@test "keyring: --run-as: keyctl refused (a seccomp filter, EPERM) fails the request (70, step logged): no command with the listener's keyring" {
+# ran_script: $TDIR/ran prints the command's uid and its session keyring's
+# id (or why keyctl could not say).
+ran_script() {
 	printf '#!/bin/sh\nid -u\nkeyctl id @s 2>&1\nexit 0\n' >"$TDIR/ran"
 	chmod 755 "$TDIR/ran"
+}
+
+@test "keyring: --run-as: keyctl refused (a seccomp filter, EPERM) fails the request (70, step logged): no command with the listener's keyring" {
+	ran_script
 	local AS=(seccomp_keyctl 1)
 	start_listener "$NAME" --run-as nobody -- "$TDIR/ran"
 	run --separate-stderr "$PEERRELAY" send "$NAME" x
@@ -261,8 +267,7 @@ os.execv(sys.argv[2], sys.argv[2:])
 }
 
 @test "keyring: --run-as: keyctl missing (ENOSYS, as in a kernel without keyrings) still runs the command" {
-	printf '#!/bin/sh\nid -u\nkeyctl id @s 2>&1\nexit 0\n' >"$TDIR/ran"
-	chmod 755 "$TDIR/ran"
+	ran_script
 	local AS=(seccomp_keyctl 38)
 	start_listener "$NAME" --run-as nobody -- "$TDIR/ran"
 	run --separate-stderr "$PEERRELAY" send "$NAME" x
