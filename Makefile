@@ -70,10 +70,11 @@ demo: deps
 	@$(MAKE) -s peerrelay
 	@sh test/demo.sh
 
-# The load and fault tests alone (bats tag "stress"), at full size.
+# The load and fault tests alone (bats tag "stress"), at full size, with
+# the stall tests' wall-clock bounds (STRESS_BOUNDS) asserted.
 check-stress: deps
 	@$(MAKE) -s peerrelay unit
-	@STRESS_FLOOD=500 STRESS_EXEC_REQUESTS=10000 \
+	@STRESS_FLOOD=500 STRESS_EXEC_REQUESTS=10000 STRESS_BOUNDS=1 \
 	    BATS_FLAGS="--filter-tags stress" sh test/run.sh
 
 # The same suite against an ASan+UBSan build; any report fails the run.

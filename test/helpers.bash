@@ -106,3 +106,16 @@ assert_printed() {
 
 # The start of a text record from a root peer.
 REC='^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* '
+
+# A stall test's figure: WHAT took MS milliseconds. Always reported on fd 3;
+# only `make check-stress` (STRESS_BOUNDS=1) also fails when it is over
+# LIMIT_MS, a generous bound (at least five times what is expected), since
+# wall-clock bounds do not belong in the everyday suite.
+stall_figure() {
+	local what=$1 ms=$2 limit=$3
+	echo "# $what: ${ms} ms (bound ${limit} ms$([ -n "$STRESS_BOUNDS" ] || echo ', not asserted'))" >&3
+	if [ -n "$STRESS_BOUNDS" ] && [ "$ms" -gt "$limit" ]; then
+		echo "$what took ${ms} ms, over the bound of ${limit} ms" >&2
+		return 1
+	fi
+}
