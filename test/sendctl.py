@@ -23,7 +23,8 @@ Steps:
   accepted:ADDR   wait until a connection to ADDR has been accepted (its
                   server side is in /proc/net/unix, connected)
   idle:PID        wait until PID sleeps in poll(2): it has done all it
-                  could, acknowledgements included
+                  could, acknowledgements included; idle:send waits for
+                  send itself (it has handed over all it read)
   sleep:SECONDS   let time pass (for tests of what time must not count)
   close           close send's standard input
 """
@@ -134,7 +135,7 @@ def main():
         elif verb == "accepted":
             until("a connection accepted on " + arg, lambda: accepted(arg))
         elif verb == "idle":
-            pid = pid_of(arg)
+            pid = p.pid if arg == "send" else pid_of(arg)
             until("pid %d to wait in poll" % pid, lambda: idle(pid))
         elif verb == "sleep":
             time.sleep(float(arg))
