@@ -27,8 +27,13 @@
 #include "record.h"
 #include "spawn.h"
 
-/* Datagrams taken from one connection per round, so others get their turn. */
+/* Datagrams taken from one connection per round, so others get their turn... */
 #define BATCH		64
+/*
+ * ...and bytes: one intake buffer's worth (at least one datagram), so 4 MiB
+ * records cannot make a turn 256 MiB while a small request waits.
+ */
+#define TURN_BYTES	DGRAM_SLOTS_BYTES
 
 /* Queue one encoded reply; n -1 (it did not fit) queues nothing. */
 static void
@@ -183,9 +188,11 @@ conn_print(struct conn *c, struct intake *in, const struct config *cfg,
 {
 	struct dgram	 d[DGRAM_SLOTS];
 	char		 msg[8];
+	size_t		 bytes = 0;
 	int		 i, j, k, written = 0;
 
-	for (i = 0; i < BATCH && outq_bytes(&c->q) < OUTQ_HIGH; i += k) {
+	for (i = 0; i < BATCH && bytes < TURN_BYTES &&
+	    outq_bytes(&c->q) < OUTQ_HIGH; i += k) {
 		if ((k = dgram_take(in, c->fd, BATCH - i, d, &c->gone)) == 0) {
 			if (stopping)
 				c->eof = 1;
@@ -198,6 +205,7 @@ conn_print(struct conn *c, struct intake *in, const struct config *cfg,
 				return written;
 			}
 			c->requests++;
+			bytes += d[j].len;
 			if (check_datagram(c, &d[j], cfg))
 				continue;
 			if (record_write(stdout, cfg->format, &c->peer,
