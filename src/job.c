@@ -22,6 +22,11 @@
 
 /* Grace between TERM and KILL for a command past --timeout. */
 #define KILL_GRACE_MS	2000
+/*
+ * Draining after exit reads at most what a pipe can hold (pipe-max-size's
+ * default): a child left behind that keeps writing cannot hold the loop.
+ */
+#define DRAIN_MAX	(1024 * 1024)
 
 /* No command: no process, no pipes, no deadlines. */
 void
@@ -64,9 +69,12 @@ job_relay(struct job *j, int fd, const struct job_sink *to, char *buf,
 {
 	int	*pfd = fd == j->out ? &j->out : &j->err;
 	int	 type = fd == j->out ? PROTO_STDOUT : PROTO_STDERR;
+	size_t	 total = 0;
 	ssize_t	 n;
 
 	for (;;) {
+		if (drain && total >= DRAIN_MAX)
+			return;
 		n = read(*pfd, buf, PROTO_MAX_REPLY - 1);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -77,6 +85,7 @@ job_relay(struct job *j, int fd, const struct job_sink *to, char *buf,
 			*pfd = -1;
 			return;
 		}
+		total += (size_t)n;
 		if (!*to->gone && outq_put(to->q, type, buf, (size_t)n) == -1)
 			*to->gone = 1;
 		if (!drain && outq_bytes(to->q) >= OUTQ_HIGH)
