@@ -43,6 +43,8 @@ static const char listen_usage[] =
 "  -c, --max-conns N             connections served at once (64, up to 1024)\n"
 "  -T, --timeout SECONDS         end COMMAND after this long (0: never)\n"
 "  -i, --idle-timeout SECONDS    drop a silent connection (60; 0: never)\n"
+"      --stop-timeout SECONDS    after SIGTERM, end commands still running\n"
+"                                after this long (30; 0: wait for them)\n"
 "      --once                    serve one allowed connection, then exit\n"
 "  -m, --mode OCTAL              socket file permissions (paths only)\n"
 "  -o, --owner USER[:GROUP]      socket file owner (paths only)\n"
@@ -68,7 +70,7 @@ static int
 parse_switches(int argc, char **argv, struct config *c)
 {
 	enum { OPT_ALLOW_ANY = 256, OPT_ONCE, OPT_RUN_AS, OPT_SYSLOG,
-	    OPT_CHECK };
+	    OPT_CHECK, OPT_STOP_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "allow-user",		required_argument, NULL, 'u' },
 		{ "allow-group",	required_argument, NULL, 'g' },
@@ -78,6 +80,8 @@ parse_switches(int argc, char **argv, struct config *c)
 		{ "max-conns",		required_argument, NULL, 'c' },
 		{ "timeout",		required_argument, NULL, 'T' },
 		{ "idle-timeout",	required_argument, NULL, 'i' },
+		{ "stop-timeout",	required_argument, NULL,
+		    OPT_STOP_TIMEOUT },
 		{ "once",		no_argument,	   NULL, OPT_ONCE },
 		{ "mode",		required_argument, NULL, 'm' },
 		{ "owner",		required_argument, NULL, 'o' },
@@ -141,6 +145,12 @@ parse_switches(int argc, char **argv, struct config *c)
 		case 'i':
 			if (num_option("--idle-timeout", optarg, 0,
 			    NUM_MAX_SECONDS, &c->idle_timeout, msg,
+			    sizeof(msg)) == -1)
+				errx(EX_USAGE, "%s", msg);
+			break;
+		case OPT_STOP_TIMEOUT:
+			if (num_option("--stop-timeout", optarg, 0,
+			    NUM_MAX_SECONDS, &c->stop_timeout, msg,
 			    sizeof(msg)) == -1)
 				errx(EX_USAGE, "%s", msg);
 			break;

@@ -338,7 +338,8 @@ loop(struct client *c)
 			/* The first failure ends it: no more input is read. */
 			if (read_replies(c) == -1)
 				input_ended(c);
-			if (c->closed || c->expired != NULL || c->fatal != 0)
+			if (c->closed || c->stopping || c->expired != NULL ||
+			    c->fatal != 0)
 				return replies_status(c);
 		}
 		if (n > 1 && pfd[1].revents)

@@ -44,6 +44,7 @@ struct client {
 	int		 refused;
 	int		 out_broken;
 	int		 closed;	/* the listener closed */
+	int		 stopping;	/* r69: the listener is stopping */
 	int		 fatal;		/* the status that ends it at once */
 	const char	*expired;	/* what --timeout cut short */
 	char		*rbuf;

@@ -26,6 +26,7 @@
 
 #define DEFAULT_MAX_SIZE	(64 * 1024)
 #define DEFAULT_IDLE		60
+#define DEFAULT_STOP		30
 #define STR(x)			#x
 #define XSTR(x)			STR(x)
 
@@ -38,6 +39,7 @@ config_init(struct config *c)
 	c->max_size = DEFAULT_MAX_SIZE;
 	c->max_conns = CONFIG_CONNS;
 	c->idle_timeout = DEFAULT_IDLE;
+	c->stop_timeout = DEFAULT_STOP;
 	c->verbosity = LOG_NORMAL;
 	c->mode = (mode_t)-1;
 	c->owner_uid = (uid_t)-1;
@@ -277,8 +279,9 @@ config_print(const struct config *c)
 	for (i = 0; i < c->nkeep; i++)
 		printf("keep-env: %s\n", c->keep_env[i]);
 	printf("max-size: %zu\nmax-conns: %u\ntimeout: %u\n"
-	    "idle-timeout: %u\nonce: %s\nlog: %s\n", c->max_size,
-	    c->max_conns, c->timeout, c->idle_timeout, c->once ? "yes" : "no",
+	    "idle-timeout: %u\nstop-timeout: %u\nonce: %s\nlog: %s\n",
+	    c->max_size, c->max_conns, c->timeout, c->idle_timeout,
+	    c->stop_timeout, c->once ? "yes" : "no",
 	    c->syslog ? "syslog (daemon; denials authpriv)" : "stderr");
 	return fflush(stdout) == EOF ? -1 : 0;
 }

@@ -27,6 +27,7 @@ struct config {
 	unsigned int		 max_conns;
 	unsigned int		 timeout;
 	unsigned int		 idle_timeout;
+	unsigned int		 stop_timeout;	/* seconds, 0: wait */
 	int			 once;
 	int			 verbosity;
 	mode_t			 mode;		/* -1: as the umask has it */

@@ -29,10 +29,7 @@
 
 /* Datagrams taken from one connection per round, so others get their turn... */
 #define BATCH		64
-/*
- * ...and bytes: one intake buffer's worth (at least one datagram), so 4 MiB
- * records cannot make a turn 256 MiB while a small request waits.
- */
+/* ...and bytes: one intake buffer (at least a datagram), not 64 x 4 MiB. */
 #define TURN_BYTES	DGRAM_SLOTS_BYTES
 
 /* Queue one encoded reply; n -1 (it did not fit) queues nothing. */
@@ -122,9 +119,19 @@ conn_open(struct conn *c, int fd, const struct config *cfg,
 	return 1;
 }
 
+/* Stopping: the client can send no more, and what it sent is refused. */
+void
+conn_stop(struct conn *c)
+{
+	(void)shutdown(c->fd, SHUT_RD);
+}
+
 void
 conn_close(struct conn *c, const char *why)
 {
+	if (c->stop_refused > 0)
+		log_peer(LOG_NORMAL, "refused", &c->peer,
+		    "reason=listener stopping count=%lu", c->stop_refused);
 	log_peer(LOG_VERBOSE, "close", &c->peer, "requests=%llu reason=%s",
 	    c->requests, why);
 	close(c->fd);
@@ -208,6 +215,11 @@ conn_print(struct conn *c, struct intake *in, const struct config *cfg,
 			bytes += d[j].len;
 			if (check_datagram(c, &d[j], cfg))
 				continue;
+			if (stopping) {
+				refuse(c, EX_UNAVAILABLE, "listener stopping");
+				c->stop_refused++;
+				continue;
+			}
 			if (record_write(stdout, cfg->format, &c->peer,
 			    d[j].data, d[j].len) == -1)
 				return -1;
@@ -245,6 +257,11 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 		c->requests++;
 		if (check_datagram(c, &d, cfg))
 			continue;
+		if (stopping) {
+			refuse(c, EX_UNAVAILABLE, "listener stopping");
+			c->stop_refused++;
+			continue;
+		}
 		if (job_start(&c->job, sp, c->env, d.data, d.len,
 		    cfg->timeout) == -1) {
 			log_peer(LOG_ALWAYS, "error", &c->peer,
@@ -331,7 +348,7 @@ conn_reads_job(const struct conn *c)
 	return outq_bytes(&c->q) < OUTQ_HIGH || c->gone;
 }
 
-/* Read now? While stopping, an idle connection is read until it is empty. */
+/* Read now? While stopping, what is left is read (and refused) to its end. */
 int
 conn_wants_read(const struct conn *c, const struct pollfd *p, int stopping)
 {

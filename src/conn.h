@@ -22,12 +22,14 @@ struct conn {
 	int		 eof;		/* client sent end of stream */
 	int		 gone;		/* client vanished: drop replies */
 	unsigned long long requests;
+	unsigned long	 stop_refused;	/* refused: the listener stops */
 	int		 last_status;
 	long long	 active_ms;	/* last sign of life */
 };
 
 int	conn_open(struct conn *, int, const struct config *,
 	    const struct spawner *);
+void	conn_stop(struct conn *);
 void	conn_close(struct conn *, const char *);
 int	conn_print(struct conn *, struct intake *, const struct config *, int);
 void	conn_exec(struct conn *, struct intake *, const struct config *,

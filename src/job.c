@@ -20,7 +20,7 @@
 #include "proto.h"
 #include "spawn.h"
 
-/* Grace between TERM and KILL for a command past --timeout. */
+/* Grace between TERM and KILL for a command being ended. */
 #define KILL_GRACE_MS	2000
 /*
  * Draining after exit reads at most what a pipe can hold (pipe-max-size's
@@ -56,6 +56,21 @@ job_signal(struct job *j, int sig)
 {
 	if (j->pid > 0)
 		(void)kill(-j->pid, sig);
+}
+
+/*
+ * End the command, the one way it is done (--timeout, a stop): TERM to its
+ * process group now, KILL a grace later (job_timers), and KILL to what is
+ * left of the group once it is reaped (job_finish).
+ */
+void
+job_end(struct job *j, long long now)
+{
+	if (j->pid == 0 || j->ended)
+		return;
+	j->ended = 1;
+	job_signal(j, SIGTERM);
+	j->kill_ms = now + KILL_GRACE_MS;
 }
 
 /*
@@ -110,12 +125,11 @@ job_timers(struct job *j, long long now)
 {
 	if (j->pid == 0)
 		return -1;
-	if (j->term_ms != 0 && !j->timed_out) {
+	if (j->term_ms != 0 && !j->ended) {
 		if (now < j->term_ms)
 			return j->term_ms;
 		j->timed_out = 1;
-		job_signal(j, SIGTERM);
-		j->kill_ms = now + KILL_GRACE_MS;
+		job_end(j, now);
 	}
 	if (j->kill_ms != 0) {
 		if (now < j->kill_ms)
@@ -143,9 +157,10 @@ job_finish(struct job *j, int ws, const struct job_sink *to, char *buf,
 	if (j->err != -1)
 		job_relay(j, j->err, to, buf, 1);
 	job_close(j);
-	if (j->timed_out) {
-		/* Whatever it left behind in its group goes too. */
+	/* Whatever an ended command left behind in its group goes too. */
+	if (j->ended)
 		job_signal(j, SIGKILL);
+	if (j->timed_out) {
 		snprintf(status, sizeof(status), "timeout");
 		st = EX_TEMPFAIL;
 	} else if (WIFSIGNALED(ws)) {

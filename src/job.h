@@ -13,7 +13,8 @@
 struct job {
 	pid_t		 pid;		/* 0: no command running */
 	int		 out, err;	/* our ends of its stdout and stderr, or -1 */
-	int		 timed_out;	/* sent TERM for --timeout */
+	int		 timed_out;	/* ended for --timeout */
+	int		 ended;		/* job_end: TERM sent, KILL due */
 	long long	 start_ms;
 	long long	 term_ms;	/* --timeout's deadline, or 0 */
 	long long	 kill_ms;	/* KILL after TERM, or 0 */
@@ -33,5 +34,6 @@ long long job_timers(struct job *, long long);
 int	job_finish(struct job *, int, const struct job_sink *, char *,
 	    const struct peer *);
 void	job_signal(struct job *, int);
+void	job_end(struct job *, long long);
 
 #endif

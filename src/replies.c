@@ -194,13 +194,21 @@ replies_take(struct client *c, const char *buf, size_t n)
 		return relay(c, r.type == PROTO_STDOUT, r.data, r.len);
 	if (r.type == PROTO_HELLO)
 		c->hello = 0;
-	if (!r.terminal)
+	if (!r.terminal || c->stopping)
 		return;
 	/* A denied connection is refused once, whatever was sent. */
 	if (r.type == PROTO_REFUSED && r.status == EX_NOPERM) {
 		c->refused = 1;
 		fail(c, r.status);
 		say_refused("refused: ", &r);
+		return;
+	}
+	/*
+	 * The listener is stopping: this record and every later one go
+	 * unanswered, since none of them ran.
+	 */
+	if (r.type == PROTO_REFUSED && r.status == EX_UNAVAILABLE) {
+		c->stopping = 1;
 		return;
 	}
 	/* A listener that knows no hello refuses it as an empty request. */
@@ -282,6 +290,10 @@ replies_status(struct client *c)
 	}
 	if (c->refused)
 		return EX_NOPERM;
+	if (c->stopping) {
+		say_records(c, "the listener is stopping");
+		return EX_UNAVAILABLE;
+	}
 	/* Closed before the input ended, a record went or an answer came. */
 	if (c->closed && (!c->in->eof || CLIENT_PENDING(c) ||
 	    (!c->no_wait && c->fcount > 0))) {

@@ -59,9 +59,10 @@ accept_conns(struct server *s)
 static long long
 check_timers(struct server *s, long long now)
 {
-	long long	 next = -1, t;
+	long long	 next, t;
 	unsigned int	 i;
 
+	next = server_stop_timer(s, now);
 	for (i = 0; i < s->cfg->max_conns; i++) {
 		if (s->conns[i].fd == -1)
 			continue;
@@ -201,12 +202,13 @@ server_loop(struct server *s)
 		if (s->nconns == 0 && (s->stopping ||
 		    (s->cfg->once && s->served)))
 			return;
+		/* Commands ended (reaped, their status sent): done. */
+		if (s->ending && server_running(s) == 0)
+			return;
 		title_listen(s->cfg->activated ? s->cfg->act.name :
 		    s->cfg->addr.text, s->nconns);
 		n = poll_set(s);
 		timeout = next == -1 ? -1 : (int)(next - now);
-		if (s->stopping)
-			timeout = timeout == -1 || timeout > 100 ? 100 : timeout;
 		if (poll(s->pfd, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;

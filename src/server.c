@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "config.h"
 #include "conn.h"
 #include "log.h"
@@ -98,11 +99,71 @@ reap(struct server *s)
 			}
 }
 
+/* Commands running now. */
+unsigned int
+server_running(const struct server *s)
+{
+	unsigned int	 i, n = 0;
+
+	for (i = 0; i < s->cfg->max_conns; i++)
+		if (s->conns[i].fd != -1 && s->conns[i].job.pid != 0)
+			n++;
+	return n;
+}
+
+/*
+ * The first signal: no new connection, no new request (those received are
+ * refused), running commands finish within --stop-timeout.
+ */
+static void
+server_stop(struct server *s, const char *sig)
+{
+	unsigned int	 i;
+
+	log_line(LOG_NORMAL, "%s: stopping: %u connection(s), %u command(s) "
+	    "running", sig, s->nconns, server_running(s));
+	s->stopping = 1;
+	server_stop_listening(s);
+	for (i = 0; i < s->cfg->max_conns; i++)
+		if (s->conns[i].fd != -1)
+			conn_stop(&s->conns[i]);
+	if (s->cfg->stop_timeout > 0)
+		s->stop_ms = now_ms() + (long long)s->cfg->stop_timeout * 1000;
+}
+
+/* A second signal, or --stop-timeout: end what still runs, then exit. */
+static void
+server_end_jobs(struct server *s, const char *why)
+{
+	long long	 now = now_ms();
+	unsigned int	 i;
+
+	log_line(LOG_ALWAYS, "%s: ending %u command(s)", why,
+	    server_running(s));
+	s->ending = 1;
+	for (i = 0; i < s->cfg->max_conns; i++)
+		if (s->conns[i].fd != -1)
+			job_end(&s->conns[i].job, now);
+}
+
+/* --stop-timeout: end the commands when it is due. The next deadline, or -1. */
+long long
+server_stop_timer(struct server *s, long long now)
+{
+	if (s->stop_ms == 0 || s->ending)
+		return -1;
+	if (now < s->stop_ms)
+		return s->stop_ms;
+	server_end_jobs(s, "--stop-timeout");
+	return -1;
+}
+
 /* Signals, read from the signalfd; -1 when the listener must stop now. */
 int
 server_signals(struct server *s)
 {
 	struct signalfd_siginfo	 si;
+	char			 why[64];
 	unsigned int		 i;
 
 	while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -114,21 +175,23 @@ server_signals(struct server *s)
 			log_line(LOG_NORMAL, "SIGHUP ignored");
 			break;
 		default:
-			if (s->stopping) {
-				log_line(LOG_ALWAYS, "second %s: exiting now",
-				    strsignal((int)si.ssi_signo));
-				for (i = 0; i < s->cfg->max_conns; i++)
-					if (s->conns[i].fd != -1)
-						job_signal(&s->conns[i].job,
-						    SIGTERM);
-				s->cut_short = 1;
-				return -1;
+			if (!s->stopping) {
+				server_stop(s, strsignal((int)si.ssi_signo));
+				break;
 			}
-			log_line(LOG_NORMAL, "%s: finishing %u connection(s)",
-			    strsignal((int)si.ssi_signo), s->nconns);
-			s->stopping = 1;
-			server_stop_listening(s);
-			break;
+			if (!s->ending) {
+				snprintf(why, sizeof(why), "second %s",
+				    strsignal((int)si.ssi_signo));
+				server_end_jobs(s, why);
+				break;
+			}
+			log_line(LOG_ALWAYS, "third %s: exiting now",
+			    strsignal((int)si.ssi_signo));
+			for (i = 0; i < s->cfg->max_conns; i++)
+				if (s->conns[i].fd != -1)
+					job_signal(&s->conns[i].job, SIGKILL);
+			s->cut_short = 1;
+			return -1;
 		}
 	}
 	return 0;

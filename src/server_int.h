@@ -20,16 +20,20 @@ struct server {
 	struct pollfd	*pfd;
 	struct conn	**pconn;	/* which connection each pfd is for */
 	int		 stopping;	/* first signal: finish, take no more */
+	long long	 stop_ms;	/* --stop-timeout's deadline, or 0 */
+	int		 ending;	/* commands ended: exit once reaped */
 	int		 served;	/* --once: a connection was taken */
 	int		 last_status;
 	int		 stdout_dirty;
 	int		 accept_paused;	/* out of descriptors */
 	int		 failed;	/* stopped by an error: EX_SOFTWARE */
-	int		 cut_short;	/* second signal: exit 0, even --once */
+	int		 cut_short;	/* third signal: exit 0, even --once */
 };
 
 void	server_loop(struct server *);
 int	server_signals(struct server *);
+long long server_stop_timer(struct server *, long long);
+unsigned int server_running(const struct server *);
 void	server_fail(struct server *, const char *);
 void	server_stop_listening(struct server *);
 void	server_close_conn(struct server *, struct conn *, const char *);

@@ -278,7 +278,7 @@ s.connect(sys.argv[1])
 	assert_line --index 4 --regexp "^<30>$h allow pid=[0-9]+ uid=33 "
 	assert_line --index 5 --regexp "^<27>$h error pid=[0-9]+ uid=33 gid=33 user=www-data reason=cannot run $TDIR/ok: No such file or directory\$"
 	assert_line --index 6 --regexp "^<85>$h deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup\$"
-	assert_line --index 7 --regexp "^<30>$h Terminated: finishing 0 connection"
+	assert_line --index 7 --regexp "^<30>$h Terminated: stopping: 0 connection"
 	# The same lines, not also on stderr.
 	run cat "$TDIR/err"
 	assert_output ""
@@ -488,6 +488,7 @@ max-size: 4096
 max-conns: 64
 timeout: 30
 idle-timeout: 60
+stop-timeout: 30
 once: no
 log: stderr"
 	[ ! -e "$TDIR/s" ]
@@ -500,6 +501,7 @@ max-size: 65536
 max-conns: 64
 timeout: 0
 idle-timeout: 60
+stop-timeout: 30
 once: yes
 log: syslog (daemon; denials authpriv)"
 	# Nothing bound it: the name is free for a real listener.
