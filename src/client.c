@@ -24,6 +24,9 @@
 /* Unix datagram sockets refuse a datagram within this of SO_SNDBUF. */
 #define SNDBUF_SLACK		32
 
+/* The hello is said and its answer is awaited before any record goes. */
+#define AWAITS_HELLO(c)		((c)->hello && !(c)->no_wait)
+
 void
 client_init(struct client *c, const struct addr *addr, struct input *in)
 {
@@ -153,6 +156,8 @@ send_records(struct client *c)
 		if (c->npend == 0)
 			return 0;
 	}
+	if (AWAITS_HELLO(c))
+		return blocked(c);
 	/*
 	 * Before the first of several records, say hello (an empty datagram):
 	 * the listener may then acknowledge them in counts, not one by one.
@@ -164,6 +169,12 @@ send_records(struct client *c)
 		n = CLIENT_MAX_INFLIGHT - c->fcount;
 	if (n == 0)
 		return blocked(c);
+	/*
+	 * Replies awaited, the hello goes alone: refused (busy, denied), no
+	 * record has gone, and a busy listener can be tried again.
+	 */
+	if (h && !c->no_wait)
+		n = 0;
 	if (h)
 		mmsg_set(&mm[0], &iov[0], (void *)"", 0);
 	for (i = 0; i < n; i++)
@@ -225,7 +236,7 @@ read_replies(struct client *c)
 		if (c->expired == NULL && (by = replies_deadline(c)) != 0 &&
 		    now_ms() >= by)
 			c->expired = "waiting for replies";
-		if (c->expired != NULL || c->fatal != 0)
+		if (c->expired != NULL || c->fatal != 0 || c->busy)
 			return 0;
 		mmsg_slots(mm, iov, c->rslots, c->rbuf, PROTO_MAX_REPLY + 1);
 		n = recvmmsg(c->fd, mm, c->rslots, MSG_DONTWAIT | MSG_TRUNC,
@@ -241,7 +252,7 @@ read_replies(struct client *c)
 			return -1;
 		}
 		for (i = 0; i < (unsigned int)n; i++) {
-			if (c->expired != NULL || c->fatal != 0)
+			if (c->expired != NULL || c->fatal != 0 || c->busy)
 				return 0;
 			/* Replies are never empty: 0 is the end of stream. */
 			if (mm[i].msg_len == 0) {
@@ -297,7 +308,8 @@ loop(struct client *c)
 	int		 timeout;
 
 	for (;;) {
-		while (!c->shut && c->fatal == 0 && send_records(c))
+		while (!c->shut && c->fatal == 0 && !c->busy &&
+		    send_records(c))
 			;
 		if (!c->shut && !CLIENT_PENDING(c) && c->in->eof) {
 			(void)shutdown(c->fd, SHUT_WR);
@@ -305,13 +317,14 @@ loop(struct client *c)
 			c->shut_ms = now_ms();
 		}
 		/* After a failed send, read on to the end: a refusal may wait. */
-		if (c->fatal != 0 || (c->shut && !c->send_failed &&
+		if (c->fatal != 0 || c->busy || (c->shut && !c->send_failed &&
 		    (c->no_wait || c->fcount == 0)))
 			return replies_status(c);
 		n = 0;
 		pfd[n].fd = c->fd;
 		pfd[n++].events = POLLIN | (CLIENT_PENDING(c) && !c->shut &&
-		    c->fcount < CLIENT_MAX_INFLIGHT ? POLLOUT : 0);
+		    !AWAITS_HELLO(c) && c->fcount < CLIENT_MAX_INFLIGHT ?
+		    POLLOUT : 0);
 		if (c->from_fd != -1 && !CLIENT_PENDING(c) && !c->in->eof &&
 		    !c->shut) {
 			pfd[n].fd = c->from_fd;
@@ -338,7 +351,8 @@ loop(struct client *c)
 			/* The first failure ends it: no more input is read. */
 			if (read_replies(c) == -1)
 				input_ended(c);
-			if (c->closed || c->expired != NULL || c->fatal != 0)
+			if (c->closed || c->expired != NULL || c->fatal != 0 ||
+			    c->busy)
 				return replies_status(c);
 		}
 		if (n > 1 && pfd[1].revents)
@@ -359,12 +373,49 @@ client_run(struct client *c)
 	}
 	/* One request needs no batch of replies; a stream of them does. */
 	c->rslots = c->in->split == INPUT_WHOLE ? 1 : CLIENT_RECV_BATCH;
-	c->rbuf = malloc(c->rslots * (size_t)(PROTO_MAX_REPLY + 1));
+	if (c->rbuf == NULL)
+		c->rbuf = malloc(c->rslots * (size_t)(PROTO_MAX_REPLY + 1));
 	if (c->rbuf == NULL) {
 		log_line(LOG_ALWAYS, "malloc: %s", strerror(errno));
 		return EX_SOFTWARE;
 	}
 	return loop(c);
+}
+
+/*
+ * The listener said busy: close, pause (CLIENT_BACKOFF_MS doubling in
+ * *delay, never past deadline) and make ready to run again from the
+ * start; the records sent are in the batch still. -1 once deadline has come.
+ */
+int
+client_backoff(struct client *c, long long deadline, unsigned int *delay)
+{
+	long long	 left;
+	unsigned int	 ms;
+
+	close(c->fd);
+	c->fd = -1;
+	if ((left = deadline - now_ms()) <= 0)
+		return -1;
+	/* Jitter, so that clients turned away together do not return together. */
+	ms = *delay + arc4random_uniform(*delay / 4 + 1);
+	(void)poll(NULL, 0, (int)(ms < left ? ms : left));
+	*delay = *delay * 2 < CLIENT_BACKOFF_MAX_MS ? *delay * 2 :
+	    CLIENT_BACKOFF_MAX_MS;
+	if (now_ms() >= deadline)
+		return -1;
+	/* Whole input: its one record again; lines: only the hello went. */
+	if (c->in->split == INPUT_WHOLE) {
+		c->phead = c->npend = 0;
+		input_again(c->in);
+	}
+	c->shut = c->send_failed = c->said_hello = c->hello = 0;
+	c->blocked_ms = c->shut_ms = 0;
+	c->fhead = c->fcount = 0;
+	c->sent = c->answered = c->last_answered = 0;
+	c->refused = c->closed = c->busy = 0;
+	c->expired = NULL;
+	return 0;
 }
 
 void

@@ -14,6 +14,11 @@
 #define CLIENT_RECV_BATCH	16
 /* Requests in flight at most: sending waits for replies beyond it. */
 #define CLIENT_MAX_INFLIGHT	65536
+/* A busy listener is tried again until --timeout, or this many seconds, ... */
+#define CLIENT_BUSY_SECONDS	5
+/* ...after a pause of 10 ms, doubling up to 500 ms, with a little jitter. */
+#define CLIENT_BACKOFF_MS	10
+#define CLIENT_BACKOFF_MAX_MS	500
 
 struct client {
 	/* set by the caller before client_run */
@@ -45,6 +50,8 @@ struct client {
 	int		 out_broken;
 	int		 closed;	/* the listener closed */
 	int		 fatal;		/* the status that ends it at once */
+	int		 busy;		/* refused r75 at once: try again */
+	char		 busy_why[PROTO_REASON_SIZE];
 	const char	*expired;	/* what --timeout cut short */
 	char		*rbuf;
 	unsigned int	 rslots;	/* replies per recvmmsg */
@@ -57,6 +64,7 @@ void	client_init(struct client *, const struct addr *, struct input *);
 int	client_connect(struct client *);
 int	client_size(struct client *, size_t, size_t *);
 int	client_run(struct client *);
+int	client_backoff(struct client *, long long, unsigned int *);
 void	client_free(struct client *);
 
 /* replies.c: the requests in flight and what the replies say of them. */
