@@ -335,8 +335,9 @@ loop(struct client *c)
 			now = now_ms();
 			if (now >= by) {
 				c->expired = c->shut_ms != 0 ?
-				    "waiting for replies" : "waiting for the "
-				    "listener to take a record";
+				    "waiting for replies" : AWAITS_HELLO(c) ?
+				    "waiting for the listener to answer" :
+				    "waiting for the listener to take a record";
 				return replies_status(c);
 			}
 			timeout = (int)(by - now);
