@@ -64,8 +64,10 @@ void	client_init(struct client *, const struct addr *, struct input *);
 int	client_connect(struct client *);
 int	client_size(struct client *, size_t, size_t *);
 int	client_run(struct client *);
-int	client_backoff(struct client *, long long, unsigned int *);
 void	client_free(struct client *);
+
+/* retry.c: a busy listener tried again. */
+int	client_backoff(struct client *, long long, unsigned int *);
 
 /* replies.c: the requests in flight and what the replies say of them. */
 int	replies_sent(struct client *, const struct record *, size_t);
