@@ -41,6 +41,8 @@ static const char listen_usage[] =
 "  -f, --format text|json|raw    print mode record format (text)\n"
 "  -s, --max-size BYTES          largest datagram, K/M suffix (64K, up to 4M)\n"
 "  -c, --max-conns N             connections served at once (64, up to 1024)\n"
+"      --max-conns-per-uid N     connections one uid may hold (16, up to 1024);\n"
+"                                more are refused as busy (r75)\n"
 "  -T, --timeout SECONDS         end COMMAND after this long (0: never)\n"
 "  -i, --idle-timeout SECONDS    drop a silent connection (60; 0: never)\n"
 "      --stop-timeout SECONDS    after SIGTERM, end commands still running\n"
@@ -70,7 +72,7 @@ static int
 parse_switches(int argc, char **argv, struct config *c)
 {
 	enum { OPT_ALLOW_ANY = 256, OPT_ONCE, OPT_RUN_AS, OPT_SYSLOG,
-	    OPT_CHECK, OPT_STOP_TIMEOUT };
+	    OPT_CHECK, OPT_STOP_TIMEOUT, OPT_PER_UID };
 	static const struct option longopts[] = {
 		{ "allow-user",		required_argument, NULL, 'u' },
 		{ "allow-group",	required_argument, NULL, 'g' },
@@ -78,6 +80,7 @@ parse_switches(int argc, char **argv, struct config *c)
 		{ "format",		required_argument, NULL, 'f' },
 		{ "max-size",		required_argument, NULL, 's' },
 		{ "max-conns",		required_argument, NULL, 'c' },
+		{ "max-conns-per-uid",	required_argument, NULL, OPT_PER_UID },
 		{ "timeout",		required_argument, NULL, 'T' },
 		{ "idle-timeout",	required_argument, NULL, 'i' },
 		{ "stop-timeout",	required_argument, NULL,
@@ -134,6 +137,12 @@ parse_switches(int argc, char **argv, struct config *c)
 		case 'c':
 			if (num_option("--max-conns", optarg, 1,
 			    CONFIG_MAX_CONNS, &c->max_conns, msg,
+			    sizeof(msg)) == -1)
+				errx(EX_USAGE, "%s", msg);
+			break;
+		case OPT_PER_UID:
+			if (num_option("--max-conns-per-uid", optarg, 1,
+			    CONFIG_MAX_CONNS, &c->max_conns_per_uid, msg,
 			    sizeof(msg)) == -1)
 				errx(EX_USAGE, "%s", msg);
 			break;

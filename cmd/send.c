@@ -17,6 +17,7 @@
 
 #include "../src/addr.h"
 #include "../src/client.h"
+#include "../src/clock.h"
 #include "../src/ids.h"
 #include "../src/input.h"
 #include "../src/num.h"
@@ -52,8 +53,9 @@ static const char send_usage[] =
 "      --expect-group GROUP|GID refuse a listener not in GROUP (its primary\n"
 "                               or a supplementary group)\n"
 "  -n, --no-wait                exit once everything is handed over\n"
-"  -t, --timeout SECONDS        bound connect, each blocked write and the\n"
-"                               replies after the last record (exit 75)\n"
+"  -t, --timeout SECONDS        bound connect, each blocked write, the\n"
+"                               replies after the last record, and retrying\n"
+"                               a busy listener (else 5 s) (exit 75)\n"
 "  -h, --help                   show this help\n"
 "\n"
 "Exit: the remote status, 128+N for signal N, 64 usage, 65 bad input,\n"
@@ -189,12 +191,34 @@ read_whole(const struct send_opts *o, struct input *in)
 		errx(EX_DATAERR, "empty input, nothing sent");
 }
 
+/* Connect, size the socket for the input, and check who listens. */
+static void
+open_conn(const struct send_opts *o, struct client *c, struct input *in)
+{
+	if (client_connect(c) == -1) {
+		if (errno == EAGAIN)
+			errx(EX_TEMPFAIL, "connect %s: timed out after %us",
+			    o->addr.text, o->timeout);
+		err(EX_UNAVAILABLE, "connect %s", o->addr.text);
+	}
+	if (client_size(c, o->split == INPUT_WHOLE ? in->end : RECORD_SNDBUF,
+	    &in->limit) == -1)
+		err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
+	if (o->split == INPUT_WHOLE && in->end > in->limit)
+		errx(EX_DATAERR, "input of %zu bytes is larger than the socket "
+		    "can carry (%zu bytes%s), nothing sent", in->end, in->limit,
+		    c->wmem_capped ? ", limited by net.core.wmem_max" : "");
+	check_listener(o, c->fd);
+}
+
 int
 cmd_send(int argc, char **argv)
 {
 	struct send_opts	 o;
 	struct input		 in;
 	struct client		 c;
+	long long		 deadline;
+	unsigned int		 delay = CLIENT_BACKOFF_MS, secs;
 	int			 status;
 
 	/* Replies and stdout may go away; we report that, never die of it. */
@@ -211,21 +235,18 @@ cmd_send(int argc, char **argv)
 	c.no_wait = o.no_wait;
 	if (!in.eof)
 		c.from_fd = STDIN_FILENO;
-	if (client_connect(&c) == -1) {
-		if (errno == EAGAIN)
-			errx(EX_TEMPFAIL, "connect %s: timed out after %us",
-			    o.addr.text, o.timeout);
-		err(EX_UNAVAILABLE, "connect %s", o.addr.text);
+	/* A listener busy for our uid is tried again until then. */
+	secs = o.timeout > 0 ? o.timeout : CLIENT_BUSY_SECONDS;
+	deadline = now_ms() + (long long)secs * 1000;
+	for (;;) {
+		open_conn(&o, &c, &in);
+		status = client_run(&c);
+		if (!c.busy)
+			break;
+		if (client_backoff(&c, deadline, &delay) == -1)
+			errx(EX_TEMPFAIL, "%s: %s (still busy after %u s)",
+			    o.addr.text, c.busy_why, secs);
 	}
-	if (client_size(&c, o.split == INPUT_WHOLE ? in.end : RECORD_SNDBUF,
-	    &in.limit) == -1)
-		err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
-	if (o.split == INPUT_WHOLE && in.end > in.limit)
-		errx(EX_DATAERR, "input of %zu bytes is larger than the socket "
-		    "can carry (%zu bytes%s), nothing sent", in.end, in.limit,
-		    c.wmem_capped ? ", limited by net.core.wmem_max" : "");
-	check_listener(&o, c.fd);
-	status = client_run(&c);
 	client_free(&c);
 	input_free(&in);
 	return status;

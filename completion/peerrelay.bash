@@ -12,7 +12,8 @@ _peerrelay()
 {
 	local cur prev sub i
 	local listen_opts="--allow-user --allow-group --allow-any --format
-	    --max-size --max-conns --timeout --idle-timeout --once --mode
+	    --max-size --max-conns --max-conns-per-uid --timeout --idle-timeout
+	    --once --mode
 	    --owner --keep-env --run-as --syslog --check --quiet --verbose
 	    --help"
 	local send_opts="--lines --null --expect-user --expect-group --no-wait
@@ -66,8 +67,8 @@ _peerrelay()
 			_peerrelay_reply -v -- "$cur"
 			return 0
 			;;
-		-s|--max-size|-c|--max-conns|-T|--timeout|-i|--idle-timeout|\
-		-m|--mode)
+		-s|--max-size|-c|--max-conns|--max-conns-per-uid|-T|--timeout|\
+		-i|--idle-timeout|-m|--mode)
 			return 0
 			;;
 		esac

@@ -24,6 +24,9 @@
 /* Unix datagram sockets refuse a datagram within this of SO_SNDBUF. */
 #define SNDBUF_SLACK		32
 
+/* The hello is said and its answer is awaited before any record goes. */
+#define AWAITS_HELLO(c)		((c)->hello && !(c)->no_wait)
+
 void
 client_init(struct client *c, const struct addr *addr, struct input *in)
 {
@@ -153,6 +156,8 @@ send_records(struct client *c)
 		if (c->npend == 0)
 			return 0;
 	}
+	if (AWAITS_HELLO(c))
+		return blocked(c);
 	/*
 	 * Before the first of several records, say hello (an empty datagram):
 	 * the listener may then acknowledge them in counts, not one by one.
@@ -164,6 +169,12 @@ send_records(struct client *c)
 		n = CLIENT_MAX_INFLIGHT - c->fcount;
 	if (n == 0)
 		return blocked(c);
+	/*
+	 * Replies awaited, the hello goes alone: refused (busy, denied), no
+	 * record has gone, and a busy listener can be tried again.
+	 */
+	if (h && !c->no_wait)
+		n = 0;
 	if (h)
 		mmsg_set(&mm[0], &iov[0], (void *)"", 0);
 	for (i = 0; i < n; i++)
@@ -225,7 +236,7 @@ read_replies(struct client *c)
 		if (c->expired == NULL && (by = replies_deadline(c)) != 0 &&
 		    now_ms() >= by)
 			c->expired = "waiting for replies";
-		if (c->expired != NULL || c->fatal != 0)
+		if (c->expired != NULL || c->fatal != 0 || c->busy)
 			return 0;
 		mmsg_slots(mm, iov, c->rslots, c->rbuf, PROTO_MAX_REPLY + 1);
 		n = recvmmsg(c->fd, mm, c->rslots, MSG_DONTWAIT | MSG_TRUNC,
@@ -241,7 +252,7 @@ read_replies(struct client *c)
 			return -1;
 		}
 		for (i = 0; i < (unsigned int)n; i++) {
-			if (c->expired != NULL || c->fatal != 0)
+			if (c->expired != NULL || c->fatal != 0 || c->busy)
 				return 0;
 			/* Replies are never empty: 0 is the end of stream. */
 			if (mm[i].msg_len == 0) {
@@ -297,7 +308,8 @@ loop(struct client *c)
 	int		 timeout;
 
 	for (;;) {
-		while (!c->shut && c->fatal == 0 && send_records(c))
+		while (!c->shut && c->fatal == 0 && !c->busy &&
+		    send_records(c))
 			;
 		if (!c->shut && !CLIENT_PENDING(c) && c->in->eof) {
 			(void)shutdown(c->fd, SHUT_WR);
@@ -305,13 +317,14 @@ loop(struct client *c)
 			c->shut_ms = now_ms();
 		}
 		/* After a failed send, read on to the end: a refusal may wait. */
-		if (c->fatal != 0 || (c->shut && !c->send_failed &&
+		if (c->fatal != 0 || c->busy || (c->shut && !c->send_failed &&
 		    (c->no_wait || c->fcount == 0)))
 			return replies_status(c);
 		n = 0;
 		pfd[n].fd = c->fd;
 		pfd[n++].events = POLLIN | (CLIENT_PENDING(c) && !c->shut &&
-		    c->fcount < CLIENT_MAX_INFLIGHT ? POLLOUT : 0);
+		    !AWAITS_HELLO(c) && c->fcount < CLIENT_MAX_INFLIGHT ?
+		    POLLOUT : 0);
 		if (c->from_fd != -1 && !CLIENT_PENDING(c) && !c->in->eof &&
 		    !c->shut) {
 			pfd[n].fd = c->from_fd;
@@ -322,8 +335,9 @@ loop(struct client *c)
 			now = now_ms();
 			if (now >= by) {
 				c->expired = c->shut_ms != 0 ?
-				    "waiting for replies" : "waiting for the "
-				    "listener to take a record";
+				    "waiting for replies" : AWAITS_HELLO(c) ?
+				    "waiting for the listener to answer" :
+				    "waiting for the listener to take a record";
 				return replies_status(c);
 			}
 			timeout = (int)(by - now);
@@ -339,7 +353,7 @@ loop(struct client *c)
 			if (read_replies(c) == -1)
 				input_ended(c);
 			if (c->closed || c->stopping || c->expired != NULL ||
-			    c->fatal != 0)
+			    c->fatal != 0 || c->busy)
 				return replies_status(c);
 		}
 		if (n > 1 && pfd[1].revents)
@@ -360,7 +374,8 @@ client_run(struct client *c)
 	}
 	/* One request needs no batch of replies; a stream of them does. */
 	c->rslots = c->in->split == INPUT_WHOLE ? 1 : CLIENT_RECV_BATCH;
-	c->rbuf = malloc(c->rslots * (size_t)(PROTO_MAX_REPLY + 1));
+	if (c->rbuf == NULL)
+		c->rbuf = malloc(c->rslots * (size_t)(PROTO_MAX_REPLY + 1));
 	if (c->rbuf == NULL) {
 		log_line(LOG_ALWAYS, "malloc: %s", strerror(errno));
 		return EX_SOFTWARE;

@@ -14,6 +14,11 @@
 #define CLIENT_RECV_BATCH	16
 /* Requests in flight at most: sending waits for replies beyond it. */
 #define CLIENT_MAX_INFLIGHT	65536
+/* A busy listener is tried again until --timeout, or this many seconds, ... */
+#define CLIENT_BUSY_SECONDS	5
+/* ...after a pause of 10 ms, doubling up to 500 ms, with a little jitter. */
+#define CLIENT_BACKOFF_MS	10
+#define CLIENT_BACKOFF_MAX_MS	500
 
 struct client {
 	/* set by the caller before client_run */
@@ -46,6 +51,8 @@ struct client {
 	int		 closed;	/* the listener closed */
 	int		 stopping;	/* r69: the listener is stopping */
 	int		 fatal;		/* the status that ends it at once */
+	int		 busy;		/* refused r75 at once: try again */
+	char		 busy_why[PROTO_REASON_SIZE];
 	const char	*expired;	/* what --timeout cut short */
 	char		*rbuf;
 	unsigned int	 rslots;	/* replies per recvmmsg */
@@ -59,6 +66,9 @@ int	client_connect(struct client *);
 int	client_size(struct client *, size_t, size_t *);
 int	client_run(struct client *);
 void	client_free(struct client *);
+
+/* retry.c: a busy listener tried again. */
+int	client_backoff(struct client *, long long, unsigned int *);
 
 /* replies.c: the requests in flight and what the replies say of them. */
 int	replies_sent(struct client *, const struct record *, size_t);

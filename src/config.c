@@ -38,6 +38,7 @@ config_init(struct config *c)
 	c->format = RECORD_TEXT;
 	c->max_size = DEFAULT_MAX_SIZE;
 	c->max_conns = CONFIG_CONNS;
+	c->max_conns_per_uid = CONFIG_CONNS_PER_UID;
 	c->idle_timeout = DEFAULT_IDLE;
 	c->stop_timeout = DEFAULT_STOP;
 	c->verbosity = LOG_NORMAL;
@@ -278,10 +279,11 @@ config_print(const struct config *c)
 	print_policy(c);
 	for (i = 0; i < c->nkeep; i++)
 		printf("keep-env: %s\n", c->keep_env[i]);
-	printf("max-size: %zu\nmax-conns: %u\ntimeout: %u\n"
-	    "idle-timeout: %u\nstop-timeout: %u\nonce: %s\nlog: %s\n",
-	    c->max_size, c->max_conns, c->timeout, c->idle_timeout,
-	    c->stop_timeout, c->once ? "yes" : "no",
+	printf("max-size: %zu\nmax-conns: %u\nmax-conns-per-uid: %u\n"
+	    "timeout: %u\nidle-timeout: %u\nstop-timeout: %u\nonce: %s\n"
+	    "log: %s\n", c->max_size, c->max_conns, c->max_conns_per_uid,
+	    c->timeout, c->idle_timeout, c->stop_timeout,
+	    c->once ? "yes" : "no",
 	    c->syslog ? "syslog (daemon; denials authpriv)" : "stderr");
 	return fflush(stdout) == EOF ? -1 : 0;
 }

@@ -17,6 +17,8 @@
 /* --max-conns: the default and the most. */
 #define CONFIG_CONNS		64
 #define CONFIG_MAX_CONNS	1024
+/* --max-conns-per-uid: the default leaves room for other users. */
+#define CONFIG_CONNS_PER_UID	16
 
 /* Every option of `listen`, one struct: see listen_usage in cmd/listen.c. */
 struct config {
@@ -25,6 +27,7 @@ struct config {
 	enum record_format	 format;
 	size_t			 max_size;
 	unsigned int		 max_conns;
+	unsigned int		 max_conns_per_uid;	/* >= max_conns: none */
 	unsigned int		 timeout;
 	unsigned int		 idle_timeout;
 	unsigned int		 stop_timeout;	/* seconds, 0: wait */

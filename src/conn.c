@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "proto.h"
 #include "record.h"
+#include "slots.h"
 #include "spawn.h"
 
 /* Datagrams taken from one connection per round, so others get their turn... */
@@ -86,12 +87,15 @@ deny(int fd, const struct peer *p)
 
 /*
  * Check the peer on fd, just accepted, once: 1 when allowed and c holds
- * the connection; 0 when denied or unreadable (fd is closed).
+ * the connection; 0 when denied, busy (its uid holds its share of all,
+ * the max_conns connections) or unreadable (fd is closed).
  */
 int
 conn_open(struct conn *c, int fd, const struct config *cfg,
-    const struct spawner *sp)
+    const struct spawner *sp, const struct conn *all)
 {
+	unsigned int	 held;
+
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	job_init(&c->job);
@@ -104,6 +108,12 @@ conn_open(struct conn *c, int fd, const struct config *cfg,
 	peer_names(&c->peer);
 	if (!policy_allows(&cfg->policy, &c->peer)) {
 		deny(fd, &c->peer);
+		peer_free(&c->peer);
+		return 0;
+	}
+	if (cfg->max_conns_per_uid < cfg->max_conns && (held = slots_held(all,
+	    cfg->max_conns, c->peer.uid)) >= cfg->max_conns_per_uid) {
+		slots_busy(fd, &c->peer, held);
 		peer_free(&c->peer);
 		return 0;
 	}

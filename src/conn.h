@@ -28,7 +28,7 @@ struct conn {
 };
 
 int	conn_open(struct conn *, int, const struct config *,
-	    const struct spawner *);
+	    const struct spawner *, const struct conn *);
 void	conn_stop(struct conn *);
 void	conn_close(struct conn *, const char *);
 int	conn_print(struct conn *, struct intake *, const struct config *, int);

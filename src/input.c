@@ -110,6 +110,16 @@ next_whole(struct input *in, struct record *r)
 	return in->end > in->limit ? INPUT_OVERSIZED : INPUT_RECORD;
 }
 
+/* Whole input: hand its one record out again, for a new connection. */
+void
+input_again(struct input *in)
+{
+	if (in->split != INPUT_WHOLE || !in->taken)
+		return;
+	in->taken = 0;
+	in->recno--;
+}
+
 /*
  * The next record whose end is in the buffer (or the last one, without
  * its terminator, at end of input). Empty records are counted and passed

@@ -40,6 +40,7 @@ void		input_borrow(struct input *, const char *, size_t);
 int		input_read(struct input *, int);
 int		input_read_all(struct input *, int, size_t, size_t *);
 enum input_got	input_next(struct input *, struct record *);
+void		input_again(struct input *);
 unsigned long	input_records_read(const struct input *);
 void		input_free(struct input *);
 

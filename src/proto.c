@@ -202,6 +202,17 @@ proto_denial(char *buf, size_t size, unsigned long uid)
 	return proto_refusal(buf, size, EX_NOPERM, why);
 }
 
+/* What a peer over --max-conns-per-uid is told before the listener closes. */
+int
+proto_busy(char *buf, size_t size, unsigned long uid, unsigned int held)
+{
+	char	 why[64];
+
+	snprintf(why, sizeof(why), "busy: uid %lu holds %u connections", uid,
+	    held);
+	return proto_refusal(buf, size, EX_TEMPFAIL, why);
+}
+
 /*
  * The reason of a refusal as a terminal may show it: strvis(3)'d on one
  * line, cut after PROTO_MAX_REASON bytes with "...". size must be at

@@ -55,5 +55,6 @@ int	proto_acks(char *, size_t, unsigned long);
 int	proto_hello(char *, size_t);
 int	proto_refusal(char *, size_t, int, const char *);
 int	proto_denial(char *, size_t, unsigned long);
+int	proto_busy(char *, size_t, unsigned long, unsigned int);
 
 #endif

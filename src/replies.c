@@ -196,6 +196,17 @@ replies_take(struct client *c, const char *buf, size_t n)
 		c->hello = 0;
 	if (!r.terminal || c->stopping)
 		return;
+	/*
+	 * Busy: the listener's first word, before the hello's answer (no
+	 * record went yet) or to the one record, which did not run; the
+	 * caller tries again (client_backoff).
+	 */
+	if (r.type == PROTO_REFUSED && r.status == EX_TEMPFAIL &&
+	    !c->no_wait && c->answered == 0 && (!many || c->fcount == 0)) {
+		c->busy = 1;
+		proto_reason(&r, c->busy_why, sizeof(c->busy_why));
+		return;
+	}
 	/* A denied connection is refused once, whatever was sent. */
 	if (r.type == PROTO_REFUSED && r.status == EX_NOPERM) {
 		c->refused = 1;
@@ -279,6 +290,8 @@ replies_status(struct client *c)
 
 	if (c->fatal != 0)
 		return c->fatal;
+	if (c->busy)
+		return EX_TEMPFAIL;
 	if (c->in->empty > 0)
 		log_line(LOG_ALWAYS, "skipped %lu empty record%s",
 		    c->in->empty, c->in->empty == 1 ? "" : "s");

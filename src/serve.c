@@ -20,6 +20,44 @@
 
 /* Connections accepted per round: denied peers must not starve the rest. */
 #define ACCEPT_BATCH	64
+/* Out of descriptors: accept again after this long, doubling up to the most. */
+#define ACCEPT_RETRY_MS		100
+#define ACCEPT_RETRY_MAX_MS	1000
+
+/*
+ * accept(2) found no descriptor free: leave the socket out of the poll set
+ * until the retry timer (accept_timer) or a closed connection puts it back.
+ * One line when the fault starts, none per retry.
+ */
+static void
+accept_pause(struct server *s, int err)
+{
+	long long	 now = now_ms();
+
+	if (s->accept_fault_ms == 0) {
+		s->accept_fault_ms = now;
+		s->accept_delay = ACCEPT_RETRY_MS;
+		log_line(LOG_ALWAYS, "accept: %s: retrying every %d to %d ms "
+		    "until it works", strerror(err), ACCEPT_RETRY_MS,
+		    ACCEPT_RETRY_MAX_MS);
+	} else if ((s->accept_delay *= 2) > ACCEPT_RETRY_MAX_MS)
+		s->accept_delay = ACCEPT_RETRY_MAX_MS;
+	s->accept_retry_ms = now + s->accept_delay;
+}
+
+/* The retry timer: the socket back in the poll set when due; the next deadline. */
+static long long
+accept_timer(struct server *s, long long now, long long next)
+{
+	if (s->accept_retry_ms == 0)
+		return next;
+	if (now >= s->accept_retry_ms) {
+		s->accept_retry_ms = 0;
+		return next;
+	}
+	return next == -1 || s->accept_retry_ms < next ? s->accept_retry_ms :
+	    next;
+}
 
 static void
 accept_conns(struct server *s)
@@ -33,19 +71,21 @@ accept_conns(struct server *s)
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE) {
-				/* Wait for a connection to close, do not spin. */
-				s->accept_paused = 1;
-				log_line(LOG_ALWAYS, "accept: %s: waiting for "
-				    "a connection to close", strerror(errno));
-			} else if (errno != EAGAIN)
+			if (errno == EMFILE || errno == ENFILE)
+				accept_pause(s, errno);
+			else if (errno != EAGAIN)
 				log_line(LOG_ALWAYS, "accept: %s",
 				    strerror(errno));
 			return;
 		}
+		if (s->accept_fault_ms != 0) {
+			log_line(LOG_ALWAYS, "accept: accepting again after "
+			    "%lld ms", now_ms() - s->accept_fault_ms);
+			s->accept_fault_ms = s->accept_retry_ms = 0;
+		}
 		for (i = 0; s->conns[i].fd != -1; i++)
 			;
-		if (!conn_open(&s->conns[i], fd, s->cfg, &s->sp))
+		if (!conn_open(&s->conns[i], fd, s->cfg, &s->sp, s->conns))
 			continue;
 		s->nconns++;
 		if (s->cfg->once) {
@@ -100,7 +140,8 @@ poll_set(struct server *s)
 	s->pconn[n++] = (who);						\
 } while (0)
 	ADD(s->sfd, POLLIN, NULL);
-	if (s->lfd != -1 && s->nconns < s->cfg->max_conns && !s->accept_paused)
+	if (s->lfd != -1 && s->nconns < s->cfg->max_conns &&
+	    s->accept_retry_ms == 0)
 		ADD(s->lfd, POLLIN, NULL);
 	for (i = 0; i < s->cfg->max_conns; i++) {
 		c = &s->conns[i];
@@ -197,7 +238,7 @@ server_loop(struct server *s)
 
 	for (;;) {
 		now = now_ms();
-		next = check_timers(s, now);
+		next = accept_timer(s, now, check_timers(s, now));
 		close_finished(s);
 		if (s->nconns == 0 && (s->stopping ||
 		    (s->cfg->once && s->served)))

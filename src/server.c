@@ -80,7 +80,8 @@ server_close_conn(struct server *s, struct conn *c, const char *why)
 		s->last_status = c->last_status;
 	conn_close(c, why);
 	s->nconns--;
-	s->accept_paused = 0;
+	/* A descriptor is free again: try accept(2) now, not at the timer. */
+	s->accept_retry_ms = 0;
 }
 
 static void

@@ -25,7 +25,10 @@ struct server {
 	int		 served;	/* --once: a connection was taken */
 	int		 last_status;
 	int		 stdout_dirty;
-	int		 accept_paused;	/* out of descriptors */
+	/* Out of descriptors at accept(2): since, the next try, its delay. */
+	long long	 accept_fault_ms;
+	long long	 accept_retry_ms;
+	long long	 accept_delay;
 	int		 failed;	/* stopped by an error: EX_SOFTWARE */
 	int		 cut_short;	/* third signal: exit 0, even --once */
 };

@@ -107,10 +107,11 @@ for want in (b"one", b"two", b"three"):
 }
 
 @test "send: a count larger than the requests outstanding is a protocol error (70)" {
+	# send awaits the hello's answer before its first record.
 	fake_listener "$TDIR/bad.sock" '
 conn.recv(65536)
-conn.recv(65536)
 conn.send(b"hA")
+conn.recv(65536)
 conn.send(b"A5")
 '
 	run --separate-stderr "$PEERRELAY" send --lines "$TDIR/bad.sock" <<<"one"
@@ -122,8 +123,8 @@ conn.send(b"A5")
 	for bad in A0 A Ax A1234567890; do
 		fake_listener "$TDIR/$bad.sock" "
 conn.recv(65536)
-conn.recv(65536)
 conn.send(b'hA')
+conn.recv(65536)
 conn.send(b'$bad')
 "
 		run --separate-stderr "$PEERRELAY" send --lines "$TDIR/$bad.sock" <<<"one"

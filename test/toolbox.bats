@@ -486,6 +486,7 @@ run-as: nobody (uid 65534), group nogroup (gid 65534), groups 65534
 keep-env: LANG
 max-size: 4096
 max-conns: 64
+max-conns-per-uid: 16
 timeout: 30
 idle-timeout: 60
 stop-timeout: 30
@@ -499,6 +500,7 @@ allow: user root (uid 0, the listener's own)
 mode: print (format json)
 max-size: 65536
 max-conns: 64
+max-conns-per-uid: 16
 timeout: 0
 idle-timeout: 60
 stop-timeout: 30

@@ -43,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	client_init(&c, NULL, &in);
 	c.out_fd = c.err_fd = devnull;
 	c.no_wait = (data[0] & 2) != 0;
-	for (at = 1; at < size && c.fatal == 0; at += len) {
+	/* Fatal or busy, send reads no further. */
+	for (at = 1; at < size && c.fatal == 0 && !c.busy; at += len) {
 		/* A byte under 32: send that many records (at most 8). */
 		if (data[at] < 32) {
 			len = 1;
@@ -75,15 +76,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (c.fatal != 0 && status != EX_SOFTWARE)
 		abort();
-	if (c.fatal == 0 && c.refused && status != EX_NOPERM)
+	/* Busy (tried again by the caller): only before any answer, no_wait never. */
+	if (c.busy && (c.fatal != 0 || status != EX_TEMPFAIL ||
+	    c.answered != 0 || c.no_wait))
 		abort();
-	if (c.fatal == 0 && !c.refused && c.closed && !c.no_wait &&
+	if (c.fatal == 0 && !c.busy && c.refused && status != EX_NOPERM)
+		abort();
+	if (c.fatal == 0 && !c.busy && !c.refused && c.closed && !c.no_wait &&
 	    c.fcount > 0 && status != EX_UNAVAILABLE)
 		abort();
-	if (c.fatal == 0 && !c.refused && !(c.closed && c.fcount > 0) &&
-	    c.sent > 0 && c.first_fail == 0 && status != 0)
+	if (c.fatal == 0 && !c.busy && !c.refused &&
+	    !(c.closed && c.fcount > 0) && c.sent > 0 && c.first_fail == 0 &&
+	    status != 0)
 		abort();
-	if (status == 0 && (c.first_fail != 0 || c.refused || c.fatal != 0))
+	if (status == 0 && (c.first_fail != 0 || c.refused || c.fatal != 0 ||
+	    c.busy))
 		abort();
 	replies_free(&c);
 	return 0;

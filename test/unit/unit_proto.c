@@ -87,6 +87,11 @@ encoders(void)
 	    (proto_reason(&r, why, sizeof(why)), strcmp(why,
 	    "not allowed (uid 65534)") == 0),
 	    "denial: 'r', status 77, \"not allowed (uid 65534)\"");
+	CHECK(decoded(buf, proto_busy(buf, sizeof(buf), 0, 16), &r) == 0 &&
+	    r.type == PROTO_REFUSED && r.terminal && r.status == EX_TEMPFAIL &&
+	    (proto_reason(&r, why, sizeof(why)), strcmp(why,
+	    "busy: uid 0 holds 16 connections") == 0),
+	    "busy: 'r', status 75, \"busy: uid 0 holds 16 connections\"");
 	CHECK(decoded(buf, proto_status(buf, sizeof(buf), W_EXITCODE(3, 0),
 	    0), &r) == 0 && r.type == PROTO_EXIT && r.terminal &&
 	    r.count == 1 && r.status == 3, "exit 3: 'x', status 3");
