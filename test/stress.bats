@@ -35,12 +35,14 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$LPID/status"; }
 	chmod 666 "$TDIR/log1"
 	start_listener "$NAME" -q --allow-any -- "$TDIR/rec"
 	local i pids=() st failed=0
+	# 25 senders a uid, 16 slots a uid: the rest are told busy and retry,
+	# within a deadline (--timeout) that a slow build still meets.
 	for i in $(seq 1 50); do
 		if [ $((i % 2)) -eq 0 ]; then
-			seq -f "s$i-%g" 1 100 | "${NOBODY[@]}" "$PEERRELAY" send --lines "$NAME" \
-			    >"$TDIR/o$i" 2>&1 &
+			seq -f "s$i-%g" 1 100 | "${NOBODY[@]}" "$PEERRELAY" send --timeout 120 \
+			    --lines "$NAME" >"$TDIR/o$i" 2>&1 &
 		else
-			seq -f "s$i-%g" 1 100 | "$PEERRELAY" send --lines "$NAME" \
+			seq -f "s$i-%g" 1 100 | "$PEERRELAY" send --timeout 120 --lines "$NAME" \
 			    >"$TDIR/o$i" 2>&1 &
 		fi
 		pids+=($!)
