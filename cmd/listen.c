@@ -53,7 +53,7 @@ static const char listen_usage[] =
 "  -e, --keep-env NAME           pass variable NAME to COMMAND (repeatable)\n"
 "      --run-as USER[:GROUP]     run COMMAND as USER with USER's groups (root);\n"
 "                                a user of its own, never nobody\n"
-"      --syslog                  log through syslog(3), not stderr\n"
+"      --syslog                  log to /dev/log, not stderr (69 if unreachable)\n"
 "      --check                   validate, print the effective policy, exit\n"
 "  -q, --quiet                   log only denials and errors\n"
 "  -v, --verbose                 log more\n"
@@ -277,10 +277,12 @@ cmd_listen(int argc, char **argv)
 		return 0;
 	}
 	log_set_verbosity(c.verbosity);
-	if (c.syslog)
-		log_set_syslog();
 	if (config_check(&c, &lfd, &f) == -1)
 		errx(f.status, "%s", f.msg);
+	if (c.syslog) {
+		log_set_syslog(c.logfd);
+		c.logfd = -1;	/* the log's now */
+	}
 	status = server_run(&c, lfd);
 	config_free(&c);
 	return status;

@@ -45,6 +45,7 @@ config_init(struct config *c)
 	c->mode = (mode_t)-1;
 	c->owner_uid = (uid_t)-1;
 	c->owner_gid = (gid_t)-1;
+	c->logfd = -1;
 }
 
 /* --keep-env NAME: a portable variable name the listener does not set itself. */
@@ -184,6 +185,11 @@ config_check(struct config *c, int *lfd, struct fault *f)
 	    runas_can_exec(&c->runas, c->path) == -1)
 		return fail(f, EX_NOPERM, "--run-as %s: cannot execute %s: %s",
 		    c->run_as, c->path, strerror(errno));
+	/* --syslog: a socket of our own to /dev/log, kept for the run. */
+	if (c->syslog && c->logfd == -1 &&
+	    (c->logfd = log_open_syslog()) == -1)
+		return fail(f, EX_UNAVAILABLE, "--syslog: /dev/log: %s",
+		    strerror(errno));
 	if (server_fd_budget(c->max_conns, &need, &limit) == -1)
 		return fail(f, EX_USAGE, "--max-conns %u: needs %llu "
 		    "descriptors, the limit is %llu", c->max_conns, need, limit);
@@ -292,4 +298,7 @@ void
 config_free(struct config *c)
 {
 	runas_free(&c->runas);
+	if (c->logfd != -1)
+		close(c->logfd);
+	c->logfd = -1;
 }

@@ -252,6 +252,7 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
     const struct spawner *sp, int stopping)
 {
 	struct dgram	 d;
+	int		 logged;
 
 	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
 		if (dgram_take(in, c->fd, 1, &d, &c->gone) == 0) {
@@ -272,8 +273,14 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 			c->stop_refused++;
 			continue;
 		}
+		/* Never run unrecorded: no room for its log line, no run. */
+		if ((logged = log_request(&c->peer, d.len)) == -1) {
+			refuse(c, EX_TEMPFAIL, "log queue full");
+			continue;
+		}
 		if (job_start(&c->job, sp, c->env, d.data, d.len,
 		    cfg->timeout) == -1) {
+			log_request_failed(logged);
 			log_peer(LOG_ALWAYS, "error", &c->peer,
 			    "reason=cannot run %s: %s", sp->path,
 			    strerror(errno));

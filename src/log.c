@@ -1,18 +1,22 @@
 /*
- * Log lines go out with one write(2) each, so concurrent lines never
- * interleave; with --syslog, as one syslog(3) message each instead.
+ * Log lines: formatted here, with their syslog priority; written at once
+ * until the listener's loop starts (log_start), queued from then on
+ * (logq.c), denials and busy refusals through their rate limit
+ * (denials.c). A line is one write or one datagram, never interleaved.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
+#include "clock.h"
+#include "denials.h"
 #include "log.h"
+#include "logq.h"
 #include "peer.h"
 
 static int	 verbosity = LOG_NORMAL;
-static int	 use_syslog;
+static int	 stopping;	/* at exit, summaries may take the whole queue */
 
 void
 log_set_verbosity(int v)
@@ -20,20 +24,26 @@ log_set_verbosity(int v)
 	verbosity = v;
 }
 
-/* From now on, lines go to syslog(3), facility daemon (authpriv: denials). */
-void
-log_set_syslog(void)
+/* A socket to /dev/log, or -1 with errno: --syslog's start-up check. */
+int
+log_open_syslog(void)
 {
-	/* NDELAY: connect now, while the descriptor budget is known. */
-	openlog("peerrelay", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	use_syslog = 1;
+	return logq_open_syslog();
+}
+
+/* From now on, lines go to fd, facility daemon (authpriv: denials). */
+void
+log_set_syslog(int fd)
+{
+	logq_set_syslog(fd);
 }
 
 /* The syslog priority of a line: level and verb decide. */
 static int
 priority(enum log_level level, const char *verb, const char *fmt)
 {
-	if (verb != NULL && strcmp(verb, "deny") == 0)
+	if (verb != NULL && (strcmp(verb, "deny") == 0 ||
+	    strcmp(verb, "busy") == 0))
 		return LOG_AUTHPRIV | LOG_NOTICE;
 	if (verb != NULL && strcmp(verb, "error") == 0)
 		return LOG_DAEMON | LOG_ERR;
@@ -44,64 +54,160 @@ priority(enum log_level level, const char *verb, const char *fmt)
 	return LOG_DAEMON | LOG_ERR;
 }
 
-static void
-emit(char *buf, size_t size, int n, int pri)
+static int
+summary(enum denial_kind kind, const char *line, size_t n)
 {
-	if (n < 0)
-		return;
-	if ((size_t)n >= size - 1)
-		n = (int)size - 2;
-	if (use_syslog) {
-		buf[n] = '\0';
-		/* The ident says "peerrelay" already. */
-		syslog(pri, "%s", buf + strlen("peerrelay: "));
-		return;
-	}
-	buf[n++] = '\n';
-	/* One write, so lines from several processes do not mix. */
-	if (write(STDERR_FILENO, buf, (size_t)n) == -1)
-		return;		/* stderr is gone: nowhere to say so */
+	(void)kind;
+	return logq_put(stopping ? LOGQ_NORMAL : LOGQ_LOSSY,
+	    LOG_AUTHPRIV | LOG_NOTICE, line, n);
+}
+
+/* A denial or busy refusal: in full while under the rate limit, else counted. */
+static void
+refusal(enum denial_kind kind, uid_t uid, int pri, const char *msg,
+    size_t n)
+{
+	if (denials_take(kind, uid, now_ms()) &&
+	    logq_put(LOGQ_LOSSY, pri, msg, n) == -1)
+		denials_missed(kind, uid);
 }
 
 void
 log_line(enum log_level level, const char *fmt, ...)
 {
-	char	 buf[1024];
+	char	 buf[LOGQ_LINE];
 	va_list	 ap;
-	int	 n, m;
+	int	 n;
 
 	if ((int)level > verbosity)
 		return;
-	n = snprintf(buf, sizeof(buf), "peerrelay: ");
 	va_start(ap, fmt);
-	m = vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	emit(buf, sizeof(buf), m < 0 ? -1 : n + m,
-	    priority(level, NULL, fmt));
+	if (n < 0)
+		return;
+	(void)logq_put(LOGQ_NORMAL, priority(level, NULL, fmt), buf,
+	    (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/* "peerrelay: VERB pid=.. uid=.. gid=.. user=.. EXTRA" */
+/* "VERB pid=.. uid=.. gid=.. user=.. EXTRA" */
 void
 log_peer(enum log_level level, const char *verb, const struct peer *p,
     const char *fmt, ...)
 {
-	char	 buf[1024];
+	char	 buf[LOGQ_LINE];
 	va_list	 ap;
-	int	 n, m;
+	size_t	 len;
+	int	 n, m, pri;
 
 	if ((int)level > verbosity)
 		return;
-	n = snprintf(buf, sizeof(buf),
-	    "peerrelay: %s pid=%ld uid=%lu gid=%lu user=%s ", verb,
-	    (long)p->pid, (unsigned long)p->uid, (unsigned long)p->gid,
+	n = snprintf(buf, sizeof(buf), "%s pid=%ld uid=%lu gid=%lu user=%s ",
+	    verb, (long)p->pid, (unsigned long)p->uid, (unsigned long)p->gid,
 	    p->user);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return;
 	va_start(ap, fmt);
 	m = vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
+	if (m < 0)
+		return;
 	if (m == 0)
 		n--;	/* no extra fields: drop the trailing space */
-	emit(buf, sizeof(buf), m < 0 ? -1 : n + m,
-	    priority(level, verb, fmt));
+	len = (size_t)n + (size_t)m;
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	pri = priority(level, verb, fmt);
+	if (!logq_running())
+		logq_direct(pri, buf, len);
+	else if (strcmp(verb, "deny") == 0)
+		refusal(DENIAL_DENY, p->uid, pri, buf, len);
+	else if (strcmp(verb, "busy") == 0)
+		refusal(DENIAL_BUSY, p->uid, pri, buf, len);
+	else
+		(void)logq_put(strcmp(verb, "run") == 0 ? LOGQ_RUN :
+		    LOGQ_NORMAL, pri, buf, len);
+}
+
+/*
+ * An allowed request is about to start: its start line queued, with room
+ * kept for its run line. 1: queued, 0: nothing to log (-q), -1: no room,
+ * refuse the request (counted, reported later).
+ */
+int
+log_request(const struct peer *p, size_t size)
+{
+	char	 buf[LOGQ_LINE];
+	int	 n;
+
+	if (verbosity < LOG_NORMAL)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "start pid=%ld uid=%lu gid=%lu "
+	    "user=%s size=%zu", (long)p->pid, (unsigned long)p->uid,
+	    (unsigned long)p->gid, p->user, size);
+	if (n < 0)
+		return 0;
+	if (!logq_running()) {
+		logq_direct(LOG_DAEMON | LOG_INFO, buf, (size_t)n);
+		return 0;
+	}
+	if (logq_put(LOGQ_START, LOG_DAEMON | LOG_INFO, buf,
+	    (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1) == -1) {
+		logq_refused();
+		return -1;
+	}
+	return 1;
+}
+
+/* The command did not start after log_request said r: no run line comes. */
+void
+log_request_failed(int r)
+{
+	if (r == 1)
+		logq_unkeep();
+}
+
+/* The loop runs: queue lines from now on. */
+int
+log_start(unsigned int max_conns)
+{
+	return logq_start(max_conns);
+}
+
+/* At exit: every summary due or not, then the queue written within a bound. */
+void
+log_stop(void)
+{
+	if (!logq_running())
+		return;
+	stopping = 1;
+	(void)denials_timers(now_ms(), 1, summary);
+	logq_stop();
+	stopping = 0;
+}
+
+/* The log's descriptor to poll for POLLOUT, or -1. */
+int
+log_poll(short *events)
+{
+	return logq_poll(events);
+}
+
+void
+log_flush(void)
+{
+	logq_flush();
+}
+
+/* Summaries due and /dev/log reconnections; the next deadline, or -1. */
+long long
+log_timers(long long now)
+{
+	long long	 a, b;
+
+	if (!logq_running())
+		return -1;
+	a = denials_timers(now, 0, summary);
+	b = logq_timers(now);
+	return a == -1 || (b != -1 && b < a) ? b : a;
 }

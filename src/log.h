@@ -1,6 +1,11 @@
-/* One line per decision on stderr, or through syslog(3). */
+/*
+ * One line per decision on stderr, or to /dev/log: written at once before
+ * the listener's loop runs (and in send), queued (logq.c) while it runs.
+ */
 #ifndef PEERRELAY_LOG_H
 #define PEERRELAY_LOG_H
+
+#include <stddef.h>
 
 #include "peer.h"
 
@@ -12,10 +17,18 @@ enum log_level {
 };
 
 void	log_set_verbosity(int);
-void	log_set_syslog(void);
+int	log_open_syslog(void);
+void	log_set_syslog(int);
 void	log_line(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_peer(enum log_level, const char *, const struct peer *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
+int	log_request(const struct peer *, size_t);
+void	log_request_failed(int);
+int	log_start(unsigned int);
+void	log_stop(void);
+int	log_poll(short *);
+void	log_flush(void);
+long long log_timers(long long);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * The serve loop, as a list of named steps: timers, closes, poll set,
- * poll, signals, accept and commands' output, intake, replies.
+ * poll, signals, accept and commands' output, intake, replies, log.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -110,7 +110,9 @@ check_timers(struct server *s, long long now)
 		if (t != -1 && (next == -1 || t < next))
 			next = t;
 	}
-	return next;
+	/* Denial summaries, reconnecting to /dev/log. */
+	t = log_timers(now);
+	return t != -1 && (next == -1 || t < next) ? t : next;
 }
 
 static void
@@ -132,6 +134,7 @@ poll_set(struct server *s)
 	nfds_t		 n = 0;
 	unsigned int	 i;
 	short		 ev;
+	int		 fd;
 
 #define ADD(f, e, who) do {						\
 	s->pfd[n].fd = (f);						\
@@ -140,6 +143,9 @@ poll_set(struct server *s)
 	s->pconn[n++] = (who);						\
 } while (0)
 	ADD(s->sfd, POLLIN, NULL);
+	/* The log's destination, while lines wait for it. */
+	if ((fd = log_poll(&ev)) != -1)
+		ADD(fd, ev, NULL);
 	if (s->lfd != -1 && s->nconns < s->cfg->max_conns &&
 	    s->accept_retry_ms == 0)
 		ADD(s->lfd, POLLIN, NULL);
@@ -190,7 +196,8 @@ take_events(struct server *s, nfds_t n)
 	for (k = 1; k < n; k++) {
 		c = s->pconn[k];
 		if (c == NULL) {
-			if (s->pfd[k].revents && s->lfd != -1)
+			if (s->pfd[k].revents && s->lfd != -1 &&
+			    s->pfd[k].fd == s->lfd)
 				accept_conns(s);
 			continue;
 		}
@@ -228,7 +235,7 @@ take_requests(struct server *s, nfds_t n)
 	return 0;
 }
 
-/* Timers, closes, poll set, poll, signals, output, intake, replies. */
+/* Timers, closes, poll set, poll, signals, output, intake, replies, log. */
 void
 server_loop(struct server *s)
 {
@@ -261,5 +268,6 @@ server_loop(struct server *s)
 		take_events(s, n);
 		if (take_requests(s, n) == -1 || flush_replies(s) == -1)
 			return;
+		log_flush();
 	}
 }

@@ -221,8 +221,8 @@ server_init(struct server *s)
 {
 	struct config	*cfg = s->cfg;
 	unsigned int	 i;
-	/* Per connection: its socket and the command's two pipes. */
-	size_t		 npfd = 2 + 3 * (size_t)cfg->max_conns;
+	/* Signals, listener, log; per connection its socket and two pipes. */
+	size_t		 npfd = 3 + 3 * (size_t)cfg->max_conns;
 
 	if ((s->conns = calloc(cfg->max_conns, sizeof(*s->conns))) == NULL ||
 	    (s->pfd = calloc(npfd, sizeof(*s->pfd))) == NULL ||
@@ -249,6 +249,11 @@ server_init(struct server *s)
 			server_fail(s, "prctl PR_SET_CHILD_SUBREAPER");
 			return -1;
 		}
+	}
+	/* From now on no log line blocks the loop. */
+	if (log_start(cfg->max_conns) == -1) {
+		server_fail(s, "malloc");
+		return -1;
 	}
 	/* Only now: until bound, TERM and INT may simply end start-up. */
 	if ((s->sfd = signals_fd()) == -1) {
@@ -297,6 +302,7 @@ server_run(struct config *cfg, int lfd)
 		close(s.sfd);
 	if (!s.failed && fflush(stdout) == EOF)
 		server_fail(&s, "stdout");
+	log_stop();
 	if (s.failed)
 		return EX_SOFTWARE;
 	return cfg->once && !s.cut_short ? s.last_status : 0;

@@ -135,7 +135,7 @@ with open(sys.argv[2], "ab", buffering=0) as f:
 	LPIDS+=("$!")
 	wait_until test -S "$TDIR/log"
 	: >>"$TDIR/syslog"
-	AS=(unshare -m sh -c 'mkdir "$0/odev" && mount --rbind /dev "$0/odev" &&
+	AS=(unshare -m sh -c 'mkdir -p "$0/odev" && mount --rbind /dev "$0/odev" &&
 	    mount -t tmpfs tmpfs /dev && touch /dev/null &&
 	    mount --bind "$0/odev/null" /dev/null && ln -s "$0/log" /dev/log &&
 	    exec "$@"' "$TDIR")
@@ -274,11 +274,13 @@ s.connect(sys.argv[1])
 	assert_line --index 0 --regexp "^<28>$h warning: abstract socket $NAME: anyone"
 	assert_line --index 1 --regexp "^<30>$h listening on $NAME \\($TDIR/ok\\)\$"
 	assert_line --index 2 --regexp "^<30>$h allow pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data\$"
-	assert_line --index 3 --regexp "^<30>$h run pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 duration="
-	assert_line --index 4 --regexp "^<30>$h allow pid=[0-9]+ uid=33 "
-	assert_line --index 5 --regexp "^<27>$h error pid=[0-9]+ uid=33 gid=33 user=www-data reason=cannot run $TDIR/ok: No such file or directory\$"
-	assert_line --index 6 --regexp "^<85>$h deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup\$"
-	assert_line --index 7 --regexp "^<30>$h Terminated: stopping: 0 connection"
+	assert_line --index 3 --regexp "^<30>$h start pid=[0-9]+ uid=33 gid=33 user=www-data size=5\$"
+	assert_line --index 4 --regexp "^<30>$h run pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 duration="
+	assert_line --index 5 --regexp "^<30>$h allow pid=[0-9]+ uid=33 "
+	assert_line --index 6 --regexp "^<30>$h start pid=[0-9]+ uid=33 "
+	assert_line --index 7 --regexp "^<27>$h error pid=[0-9]+ uid=33 gid=33 user=www-data reason=cannot run $TDIR/ok: No such file or directory\$"
+	assert_line --index 8 --regexp "^<85>$h deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup\$"
+	assert_line --index 9 --regexp "^<30>$h Terminated: stopping: 0 connection"
 	# The same lines, not also on stderr.
 	run cat "$TDIR/err"
 	assert_output ""
@@ -493,7 +495,9 @@ stop-timeout: 30
 once: no
 log: stderr"
 	[ ! -e "$TDIR/s" ]
-	run --separate-stderr "$PEERRELAY" listen --check --format json --syslog --once "$NAME"
+	# --syslog: --check connects to /dev/log as a start would.
+	start_syslog
+	run --separate-stderr "${AS[@]}" "$PEERRELAY" listen --check --format json --syslog --once "$NAME"
 	assert_success
 	assert_output "address: $NAME (abstract)
 allow: user root (uid 0, the listener's own)
@@ -694,6 +698,7 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	done < <(grep '^Environment="' <<<"$joined")
 	[ -n "${env[PEERRELAY_OPTS]}" ]
 	[ -n "${env[PEERRELAY_COMMAND]}" ]
+	start_syslog
 	for key in ExecStartPre ExecStart; do
 		line=$(grep "^$key=" <<<"$joined")
 		line=${line#"$key="}
@@ -714,7 +719,9 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 		[ "${args[0]}" = /usr/bin/peerrelay ]
 		args[0]=$PEERRELAY
 		[ "${args[2]}" = --check ] || args=("${args[0]}" listen --check "${args[@]:2}")
-		run --separate-stderr with_fd3 seqpacket "$TDIR/s-$key" "${args[@]}"
+		# Under AS: the units say --syslog, and --check connects to /dev/log.
+		run --separate-stderr with_fd3 seqpacket "$TDIR/s-$key" \
+		    "$(command -v unshare)" "${AS[@]:1}" "${args[@]}"
 		assert_success
 		assert_equal "$stderr" ""
 		assert_line "allow: group www-data (gid 33)"
