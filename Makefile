@@ -26,11 +26,11 @@ ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(HARDEN_CPP) $(CPPFLAGS) \
 		$(HARDEN_CC) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
-		src/activate.c src/addr.c src/client.c src/config.c src/conn.c \
-		src/denials.c src/dgram.c src/ids.c src/input.c src/job.c \
+		src/activate.c src/addr.c src/admit.c src/client.c src/config.c \
+		src/conn.c src/denials.c src/dgram.c src/ids.c src/input.c src/job.c \
 		src/log.c src/logq.c src/mmsg.c src/num.c src/outq.c src/peer.c \
 		src/policy.c src/privdrop.c src/proto.c src/record.c \
-		src/replies.c src/retry.c src/serve.c src/server.c src/slots.c \
+		src/replies.c src/retry.c src/serve.c src/server.c \
 		src/spawn.c src/spawn_as.c src/title.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)

@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
@@ -22,10 +23,8 @@
 #include "log.h"
 #include "outq.h"
 #include "peer.h"
-#include "policy.h"
 #include "proto.h"
 #include "record.h"
-#include "slots.h"
 #include "spawn.h"
 
 /* Datagrams taken from one connection per round, so others get their turn... */
@@ -65,26 +64,6 @@ refuse(struct conn *c, int status, const char *reason)
 	c->last_status = status;
 }
 
-/* Tell a denied peer why, take nothing more from it, and close. */
-static void
-deny(int fd, const struct peer *p)
-{
-	char	 msg[128], junk[1];
-	int	 n, i;
-
-	log_peer(LOG_ALWAYS, "deny", p, "group=%s", p->group);
-	if ((n = proto_denial(msg, sizeof(msg), (unsigned long)p->uid)) > 0)
-		(void)send(fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	/*
-	 * Closing with unread datagrams makes the peer's next read fail with
-	 * ECONNRESET before it sees the refusal: discard what is queued.
-	 */
-	for (i = 0; i < 1024; i++)
-		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) <= 0)
-			break;
-	close(fd);
-}
-
 /*
  * Check the peer on fd, just accepted, once: 1 when allowed and c holds
  * the connection; 0 when denied, busy (its uid holds its share of all,
@@ -94,29 +73,11 @@ int
 conn_open(struct conn *c, int fd, const struct config *cfg,
     const struct spawner *sp, const struct conn *all)
 {
-	unsigned int	 held;
-
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	job_init(&c->job);
-	if (peer_read(fd, &c->peer) == -1) {
-		log_line(LOG_ALWAYS, "peer credentials: %s", strerror(errno));
-		peer_free(&c->peer);
-		close(fd);
+	if (!admit(fd, cfg, all, &c->peer))
 		return 0;
-	}
-	peer_names(&c->peer);
-	if (!policy_allows(&cfg->policy, &c->peer)) {
-		deny(fd, &c->peer);
-		peer_free(&c->peer);
-		return 0;
-	}
-	if (cfg->max_conns_per_uid < cfg->max_conns && (held = slots_held(all,
-	    cfg->max_conns, c->peer.uid)) >= cfg->max_conns_per_uid) {
-		slots_busy(fd, &c->peer, held);
-		peer_free(&c->peer);
-		return 0;
-	}
 	c->fd = fd;
 	c->active_ms = now_ms();
 	if (cfg->command != NULL &&

@@ -1,0 +1,90 @@
+/*
+ * Admission of a connection just accepted: the peer's credentials read
+ * once, the policy (a denied peer is told r77), and the per-uid slots
+ * (past --max-conns-per-uid, told r75 busy so that send retries), so that
+ * one user's connections, however many and however silent, leave room
+ * for the rest. A peer turned away is closed unserved.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admit.h"
+#include "config.h"
+#include "conn.h"
+#include "log.h"
+#include "peer.h"
+#include "policy.h"
+#include "proto.h"
+
+/* The open connections among the n in all whose peer is uid. */
+static unsigned int
+held_by(const struct conn *all, unsigned int n, uid_t uid)
+{
+	unsigned int	 i, held = 0;
+
+	for (i = 0; i < n; i++)
+		if (all[i].fd != -1 && all[i].peer.uid == uid)
+			held++;
+	return held;
+}
+
+/* Send the refusal msg (n bytes, -1: none), take nothing more, and close. */
+static void
+turn_away(int fd, const char *msg, int n)
+{
+	char	 junk[1];
+	int	 i;
+
+	if (n > 0)
+		(void)send(fd, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/*
+	 * Closing with unread datagrams makes the peer's next read fail with
+	 * ECONNRESET before it sees the refusal: discard what is queued.
+	 */
+	for (i = 0; i < 1024; i++)
+		if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) <= 0)
+			break;
+	close(fd);
+}
+
+/*
+ * Read the peer on fd into p and decide: 1 when it may be served; 0 when
+ * it was turned away or its credentials were unreadable (fd is closed,
+ * p freed). all holds the cfg->max_conns connection slots.
+ */
+int
+admit(int fd, const struct config *cfg, const struct conn *all,
+    struct peer *p)
+{
+	char		 msg[128];
+	unsigned int	 held;
+
+	if (peer_read(fd, p) == -1) {
+		log_line(LOG_ALWAYS, "peer credentials: %s", strerror(errno));
+		peer_free(p);
+		close(fd);
+		return 0;
+	}
+	peer_names(p);
+	if (!policy_allows(&cfg->policy, p)) {
+		log_peer(LOG_ALWAYS, "deny", p, "group=%s", p->group);
+		turn_away(fd, msg, proto_denial(msg, sizeof(msg),
+		    (unsigned long)p->uid));
+		peer_free(p);
+		return 0;
+	}
+	if (cfg->max_conns_per_uid < cfg->max_conns &&
+	    (held = held_by(all, cfg->max_conns, p->uid)) >=
+	    cfg->max_conns_per_uid) {
+		log_peer(LOG_ALWAYS, "busy", p, "conns=%u", held);
+		turn_away(fd, msg, proto_busy(msg, sizeof(msg),
+		    (unsigned long)p->uid, held));
+		peer_free(p);
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,11 @@
+/* Who is let in: credentials, the policy, the per-uid slots. */
+#ifndef PEERRELAY_ADMIT_H
+#define PEERRELAY_ADMIT_H
+
+#include "config.h"
+#include "conn.h"
+#include "peer.h"
+
+int	admit(int, const struct config *, const struct conn *, struct peer *);
+
+#endif
