@@ -18,7 +18,9 @@ Steps:
   file:PATH       wait until PATH exists
   lines:PATH:N    wait until PATH has at least N lines
   kill:SIG:PID    send signal SIG (a name such as KILL) to PID; PID may be
-                  @FILE, the number written in FILE
+                  @FILE, the number written in FILE; after STOP, wait
+                  until PID is stopped (a poll it was in is left then,
+                  and done again, seeing everything, after CONT)
   gone:PID        wait until PID has exited (or is a zombie)
   accepted:ADDR   wait until a connection to ADDR has been accepted (its
                   server side is in /proc/net/unix, connected)
@@ -79,6 +81,11 @@ def accepted(addr):
     return False
 
 
+def stopped(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0] in ("T", "t")
+
+
 def idle(pid):
     with open("/proc/%d/wchan" % pid) as f:
         return "poll" in f.read()
@@ -128,7 +135,11 @@ def main():
                   lambda: count_lines(path) >= int(n))
         elif verb == "kill":
             sig, pid = arg.split(":", 1)
-            os.kill(pid_of(pid), getattr(signal, "SIG" + sig))
+            pid = pid_of(pid)
+            os.kill(pid, getattr(signal, "SIG" + sig))
+            # Stopped for real: it reads nothing more until CONT.
+            if sig == "STOP":
+                until("pid %d to stop" % pid, lambda: stopped(pid))
         elif verb == "gone":
             pid = pid_of(arg)
             until("pid %d to exit" % pid, lambda: gone(pid))
