@@ -13,7 +13,7 @@ _peerrelay()
 	local cur prev sub i
 	local listen_opts="--allow-user --allow-group --allow-any --format
 	    --max-size --max-conns --max-conns-per-uid --timeout --idle-timeout
-	    --once --mode
+	    --stop-timeout --once --mode
 	    --owner --keep-env --run-as --syslog --check --quiet --verbose
 	    --help"
 	local send_opts="--lines --null --expect-user --expect-group --no-wait
@@ -68,7 +68,7 @@ _peerrelay()
 			return 0
 			;;
 		-s|--max-size|-c|--max-conns|--max-conns-per-uid|-T|--timeout|\
-		-i|--idle-timeout|-m|--mode)
+		-i|--idle-timeout|--stop-timeout|-m|--mode)
 			return 0
 			;;
 		esac

@@ -634,7 +634,14 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	run complete_words peerrelay listen --r
 	assert_output -- "--run-as"
 	run complete_words peerrelay listen --s
-	assert_output "$(printf -- '--syslog')"
+	assert_output "$(printf -- '--stop-timeout\n--syslog')"
+	# Every long option --help lists completes (besides the -- that ends
+	# listen's options), and nothing else.
+	local sub
+	for sub in listen send; do
+		assert_equal "$(complete_words peerrelay "$sub" -- | grep -vx -- --)" \
+		    "$("$PEERRELAY" "$sub" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)"
+	done
 	run complete_words peerrelay listen --ch
 	assert_output -- "--check"
 	run complete_words peerrelay send --ex
