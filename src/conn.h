@@ -13,6 +13,7 @@
 
 struct conn {
 	int		 fd;		/* -1: free slot */
+	int		 fresh;		/* accepted this round: read it now */
 	struct peer	 peer;
 	struct outq	 q;
 	char		**env;		/* the command's, for this peer */

@@ -88,6 +88,7 @@ accept_conns(struct server *s)
 		if (!conn_open(&s->conns[i], fd, s->cfg, &s->sp, s->conns))
 			continue;
 		s->nconns++;
+		s->conns[i].fresh = 1;
 		if (s->cfg->once) {
 			s->served = 1;
 			server_stop_listening(s);
@@ -208,29 +209,55 @@ take_events(struct server *s, nfds_t n)
 	}
 }
 
-/* Requests: those poll saw, and while stopping, any left. -1: stop. */
+/* c's requests, printed or run; -1 when stdout failed (stop). */
+static int
+take_from(struct server *s, struct conn *c)
+{
+	int	 r;
+
+	if (s->cfg->command != NULL) {
+		conn_exec(c, &s->in, s->cfg, &s->sp, s->stopping);
+		return 0;
+	}
+	if ((r = conn_print(c, &s->in, s->cfg, s->stopping)) == -1) {
+		server_fail(s, "stdout");
+		return -1;
+	}
+	if (r > 0)
+		s->stdout_dirty = 1;
+	return 0;
+}
+
+/*
+ * Requests: those poll saw, and while stopping, any left; then those of
+ * connections accepted in this round, read at once rather than a round
+ * later, so that a newcomer waits one round of the others, not two. -1:
+ * stop.
+ */
 static int
 take_requests(struct server *s, nfds_t n)
 {
+	struct pollfd	 p = { -1, POLLIN, POLLIN };
 	struct conn	*c;
+	unsigned int	 i;
 	nfds_t		 k;
-	int		 r;
 
 	for (k = 1; k < n; k++) {
 		c = s->pconn[k];
 		if (c == NULL || c->fd == -1 || s->pfd[k].fd != c->fd ||
 		    !conn_wants_read(c, &s->pfd[k], s->stopping))
 			continue;
-		if (s->cfg->command != NULL) {
-			conn_exec(c, &s->in, s->cfg, &s->sp, s->stopping);
-			continue;
-		}
-		if ((r = conn_print(c, &s->in, s->cfg, s->stopping)) == -1) {
-			server_fail(s, "stdout");
+		if (take_from(s, c) == -1)
 			return -1;
-		}
-		if (r > 0)
-			s->stdout_dirty = 1;
+	}
+	for (i = 0; i < s->cfg->max_conns; i++) {
+		c = &s->conns[i];
+		if (c->fd == -1 || !c->fresh)
+			continue;
+		c->fresh = 0;
+		p.fd = c->fd;
+		if (conn_wants_read(c, &p, s->stopping) && take_from(s, c) == -1)
+			return -1;
 	}
 	return 0;
 }
