@@ -10,29 +10,6 @@ mkscript() {
 	chmod 755 "$TDIR/$1"
 }
 
-# Wait (bounded) until FILE exists.
-wait_for_file() {
-	local i
-	for i in $(seq 1 400); do
-		[ -e "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "$1 never appeared" >&2
-	return 1
-}
-
-# Wait (bounded) until FILE has at least N lines matching the regex.
-wait_for_count() {
-	local file=$1 re=$2 n=$3 i
-	for i in $(seq 1 400); do
-		[ "$(grep -Ec -- "$re" "$file" 2>/dev/null)" -ge "$n" ] && return 0
-		sleep 0.05
-	done
-	echo "fewer than $n lines matching '$re' in $file:" >&2
-	cat "$file" >&2
-	return 1
-}
-
 # py_send_close ADDRESS DATA: the classic raw client: connect, send one
 # datagram, close at once without reading any reply.
 py_send_close() {

@@ -119,3 +119,64 @@ stall_figure() {
 		return 1
 	fi
 }
+
+# stall_figures WHAT MEDIAN_LIMIT MAX_LIMIT MS...: the median (unless
+# MEDIAN_LIMIT is -) and the largest of several timings, as stall_figure.
+stall_figures() {
+	local what=$1 lmed=$2 lmax=$3 sorted
+	shift 3
+	sorted=($(printf '%s\n' "$@" | sort -n))
+	if [ "$lmed" != - ]; then
+		stall_figure "$what: median" "${sorted[$((${#sorted[@]} / 2))]}" "$lmed" || return 1
+	fi
+	stall_figure "$what: max" "${sorted[$((${#sorted[@]} - 1))]}" "$lmax"
+}
+
+# Milliseconds of the wall clock.
+ms_now() {
+	local t=$EPOCHREALTIME
+	echo $(( ${t/./} / 1000 ))
+}
+
+# Wait (bounded) until FILE exists and is not empty.
+wait_for_file() {
+	local i
+	for i in $(seq 1 400); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "$1 never appeared" >&2
+	return 1
+}
+
+# Wait (bounded) until FILE has at least N lines matching the regex.
+wait_for_count() {
+	local file=$1 re=$2 n=$3 i
+	for i in $(seq 1 400); do
+		[ "$(grep -Ec -- "$re" "$file" 2>/dev/null)" -ge "$n" ] && return 0
+		sleep 0.05
+	done
+	echo "fewer than $n lines matching '$re' in $file:" >&2
+	cat "$file" >&2
+	return 1
+}
+
+# hold_conns ADDRESS N: a process (its pid in HPID, killed at teardown)
+# holding N silent connections to the abstract ADDRESS. Returns once every
+# connect(2) has returned (accepted, or waiting in the backlog).
+hold_conns() {
+	local ready=$TDIR/held.$RANDOM
+	python3 -c '
+import socket, sys, time
+socks = []
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect("\0" + sys.argv[1])
+    socks.append(s)
+open(sys.argv[3], "w").write("ready\n")
+time.sleep(600)
+' "${1#@}" "$2" "$ready" 3>&- &
+	HPID=$!
+	LPIDS+=("$HPID")
+	wait_for_file "$ready"
+}

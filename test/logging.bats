@@ -117,11 +117,8 @@ allowed_during_flood() {
 	done
 	kill -TERM "${FPIDS[@]}"
 	wait "${FPIDS[@]}" || true
-	local sorted=($(printf '%s\n' "${ms[@]}" | sort -n))
-	stall_figure "allowed request during a denied flood, slow log reader${1:+ ($1)}: median" \
-	    "${sorted[$((${#sorted[@]} / 2))]}" 1000
-	stall_figure "allowed request during a denied flood, slow log reader${1:+ ($1)}: max" \
-	    "${sorted[$((${#sorted[@]} - 1))]}" 2500
+	stall_figures "allowed request during a denied flood, slow log reader${1:+ ($1)}" \
+	    1000 2500 "${ms[@]}"
 }
 
 @test "logging: a denied flood with a slow stderr reader does not stall an allowed request" {
@@ -194,6 +191,8 @@ allowed_during_flood() {
 	# refusals are reported.
 	touch "$TDIR/go"
 	wait_for_line "$TDIR/err" "^peerrelay: $refused requests refused: log queue full"
+	# The count goes out first, the lines queued before it then.
+	wait_for_count "$TDIR/err" '^peerrelay: run pid=' "$ran"
 	run grep -c '^peerrelay: start pid=' "$TDIR/err"
 	assert_output "$ran"
 	run grep -c '^peerrelay: run pid=' "$TDIR/err"
@@ -281,9 +280,8 @@ while True:
 	done
 	kill -TERM "${FPIDS[@]}"
 	wait "${FPIDS[@]}" || true
-	local sorted=($(printf '%s\n' "${ms[@]}" | sort -n))
-	stall_figure "allowed request during a denied flood, slow log daemon: max" \
-	    "${sorted[$((${#sorted[@]} - 1))]}" 2500
+	stall_figures "allowed request during a denied flood, slow log daemon" \
+	    - 2500 "${ms[@]}"
 	wait_for_line "$TDIR/syslog" '^<30>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]{8} peerrelay\[[0-9]+\]: run pid='
 	run grep -E '^<85>... .. ..:..:.. peerrelay\[[0-9]+\]: deny pid=[0-9]+ uid=65534 ' "$TDIR/syslog"
 	assert_success

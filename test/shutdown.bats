@@ -12,12 +12,6 @@ load helpers
 STREAMERS=2
 [ -n "$STRESS_BOUNDS" ] && STREAMERS=8
 
-# Milliseconds of the wall clock.
-ms_now() {
-	local t=$EPOCHREALTIME
-	echo $(( ${t/./} / 1000 ))
-}
-
 # Wait (at most 20 s) until PID has exited; 1 when it is still running.
 wait_gone() {
 	local pid=$1 i st
@@ -29,15 +23,21 @@ wait_gone() {
 	return 1
 }
 
-# Wait (bounded) until FILE exists and is not empty.
-wait_file() {
-	local i
-	for i in $(seq 1 400); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	echo "no $1" >&2
-	return 1
+# term_listener WHAT: SIGTERM to the listener, which must then exit 0
+# within 20 s (WHAT says when); the time it took in TERM_MS.
+term_listener() {
+	local t0 t1
+	t0=$(ms_now)
+	kill -TERM "$LPID"
+	if ! wait_gone "$LPID"; then
+		echo "the listener still runs 20 s after $1" >&2
+		return 1
+	fi
+	t1=$(ms_now)
+	LSTATUS=0
+	wait "$LPID" || LSTATUS=$?
+	assert_equal "$LSTATUS" 0
+	TERM_MS=$((t1 - t0))
 }
 
 # A command that starts a child in its process group, notes both pids,
@@ -63,7 +63,7 @@ alive() {
 	printf '#!/bin/sh\nread x\necho "$x" >>%s/ran\n' "$TDIR" >"$TDIR/cmd"
 	chmod 755 "$TDIR/cmd"
 	start_listener "$TDIR/s" -q -- "$TDIR/cmd"
-	local i pids=() st t0 t1
+	local i pids=() st
 	for i in $(seq 1 "$STREAMERS"); do
 		seq -f "c$i-%g" 1 100000000 |
 		    "$PEERRELAY" send --lines "$TDIR/s" >"$TDIR/o$i" 2>"$TDIR/e$i" &
@@ -74,19 +74,10 @@ alive() {
 	for i in $(seq 1 "$STREAMERS"); do
 		wait_for_line "$TDIR/ran" "^c$i-20\$"
 	done
-	t0=$(ms_now)
-	kill -TERM "$LPID"
-	if ! wait_gone "$LPID"; then
-		echo "the listener still runs 20 s after SIGTERM" >&2
-		return 1
-	fi
-	t1=$(ms_now)
-	LSTATUS=0
-	wait "$LPID" || LSTATUS=$?
-	assert_equal "$LSTATUS" 0
+	term_listener SIGTERM
 	[ ! -e "$TDIR/s" ]
 	stall_figure "SIGTERM to exit, $STREAMERS streaming clients (exec)" \
-	    $((t1 - t0)) 2500
+	    "$TERM_MS" 2500
 	for i in $(seq 1 "$STREAMERS"); do
 		st=0
 		wait "${pids[$((i - 1))]}" || st=$?
@@ -104,10 +95,10 @@ alive() {
 	long_command
 	start_listener "$TDIR/s" -- "$TDIR/long"
 	"$PEERRELAY" send "$TDIR/s" req >"$TDIR/o" 2>"$TDIR/e" &
-	local spid=$! st t0 t1
+	local spid=$! st
 	LPIDS+=($spid)
-	wait_file "$TDIR/cmdpid"
-	wait_file "$TDIR/child"
+	wait_for_file "$TDIR/cmdpid"
+	wait_for_file "$TDIR/child"
 	kill -TERM "$LPID"
 	wait_for_line "$TDIR/err" '^peerrelay: Terminated: '
 	[ ! -e "$TDIR/s" ]
@@ -118,17 +109,8 @@ alive() {
 	alive "$LPID"
 	alive "$(cat "$TDIR/cmdpid")"
 	alive "$(cat "$TDIR/child")"
-	t0=$(ms_now)
-	kill -TERM "$LPID"
-	if ! wait_gone "$LPID"; then
-		echo "the listener still runs 20 s after a second SIGTERM" >&2
-		return 1
-	fi
-	t1=$(ms_now)
-	LSTATUS=0
-	wait "$LPID" || LSTATUS=$?
-	assert_equal "$LSTATUS" 0
-	stall_figure "second SIGTERM to exit, a command running" $((t1 - t0)) 2500
+	term_listener "a second SIGTERM"
+	stall_figure "second SIGTERM to exit, a command running" "$TERM_MS" 2500
 	st=0
 	wait "$spid" || st=$?
 	assert_equal "$st" 143
@@ -142,24 +124,15 @@ alive() {
 	long_command
 	start_listener "$TDIR/s" --stop-timeout 1 -- "$TDIR/long"
 	"$PEERRELAY" send "$TDIR/s" req >"$TDIR/o" 2>"$TDIR/e" &
-	local spid=$! st t0 t1
+	local spid=$! st
 	LPIDS+=($spid)
-	wait_file "$TDIR/cmdpid"
-	wait_file "$TDIR/child"
-	t0=$(ms_now)
-	kill -TERM "$LPID"
-	if ! wait_gone "$LPID"; then
-		echo "the listener still runs 20 s after SIGTERM with --stop-timeout 1" >&2
-		return 1
-	fi
-	t1=$(ms_now)
-	LSTATUS=0
-	wait "$LPID" || LSTATUS=$?
-	assert_equal "$LSTATUS" 0
+	wait_for_file "$TDIR/cmdpid"
+	wait_for_file "$TDIR/child"
+	term_listener "SIGTERM with --stop-timeout 1"
 	# It waited for the command as long as it was told, not longer.
-	[ $((t1 - t0)) -ge 1000 ]
+	[ "$TERM_MS" -ge 1000 ]
 	stall_figure "SIGTERM to exit, --stop-timeout 1, a command running" \
-	    $((t1 - t0)) 5500
+	    "$TERM_MS" 5500
 	st=0
 	wait "$spid" || st=$?
 	assert_equal "$st" 143

@@ -13,55 +13,17 @@ load helpers
 EMFILE_HOLD=${STRESS_BOUNDS:+3}
 EMFILE_HOLD=${EMFILE_HOLD:-1}
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# hold N: a root process holding N silent connections to $NAME; its pid in
-# HPID. Returns once every connect(2) has returned.
-hold() {
-	python3 -c '
-import socket, sys, time
-socks = []
-for i in range(int(sys.argv[2])):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.connect("\0" + sys.argv[1])
-    socks.append(s)
-open(sys.argv[3], "w").write("ready\n")
-time.sleep(600)
-' "${NAME#@}" "$1" "$TDIR/held.$RANDOM" 3>&- &
-	HPID=$!
-	LPIDS+=("$HPID")
-	local i
-	for i in $(seq 1 400); do
-		grep -qs ready "$TDIR"/held.* && rm -f "$TDIR"/held.* && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# wait_count FILE REGEX N: wait (bounded) until FILE has N lines matching.
-wait_count() {
-	local file=$1 re=$2 n=$3 i c
-	for i in $(seq 1 400); do
-		c=$(grep -Ec -- "$re" "$file")
-		[ "$c" -ge "$n" ] && return 0
-		sleep 0.05
-	done
-	echo "$c lines matching '$re' in $file, not $n:" >&2
-	cat "$file" >&2
-	return 1
-}
-
 @test "slots: one uid holding 64 connections does not shut out another allowed uid" {
 	start_listener "$NAME" --allow-user root --allow-user www-data \
 	    --idle-timeout 0
-	hold 64
+	hold_conns "$NAME" 64
 	# Busy lines are rate-limited per uid: the first few are logged.
-	wait_count "$TDIR/err" '^peerrelay: allow pid=[0-9]+ uid=0 ' 16
-	wait_count "$TDIR/err" '^peerrelay: busy pid=[0-9]+ uid=0 ' 1
+	wait_for_count "$TDIR/err" '^peerrelay: allow pid=[0-9]+ uid=0 ' 16
+	wait_for_count "$TDIR/err" '^peerrelay: busy pid=[0-9]+ uid=0 ' 1
 	local t0 ms full more
-	t0=$(now_ms)
+	t0=$(ms_now)
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send --timeout 5 "$NAME" second-uid
-	ms=$(($(now_ms) - t0))
+	ms=$(($(ms_now) - t0))
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
@@ -79,8 +41,8 @@ wait_count() {
 
 @test "slots: the 17th connection of a uid is told r75 busy at once and closed" {
 	start_listener "$NAME" --idle-timeout 0
-	hold 16
-	wait_count "$TDIR/err" '^peerrelay: allow ' 16
+	hold_conns "$NAME" 16
+	wait_for_count "$TDIR/err" '^peerrelay: allow ' 16
 	run python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -106,21 +68,21 @@ except socket.timeout:
 
 @test "slots: send retries a busy listener until its deadline (5 s, or --timeout), then exits 75" {
 	start_listener "$NAME" --idle-timeout 0
-	hold 16
-	wait_count "$TDIR/err" '^peerrelay: allow ' 16
+	hold_conns "$NAME" 16
+	wait_for_count "$TDIR/err" '^peerrelay: allow ' 16
 	local t0 ms
-	t0=$(now_ms)
+	t0=$(ms_now)
 	run --separate-stderr "$PEERRELAY" send "$NAME" whole
-	ms=$(($(now_ms) - t0))
+	ms=$(($(ms_now) - t0))
 	assert_equal "$status" 75
 	assert_output ""
 	assert_equal "$stderr" "peerrelay: $NAME: busy: uid 0 holds 16 connections (still busy after 5 s)"
 	[ "$ms" -ge 4900 ]
 	stall_figure "send's give-up past its 5 s deadline" $((ms - 5000)) 1000
 	# --lines: the hello alone was sent and refused, each time.
-	t0=$(now_ms)
+	t0=$(ms_now)
 	run --separate-stderr "$PEERRELAY" send --lines --timeout 2 "$NAME" <<<"$(printf 'one\ntwo')"
-	ms=$(($(now_ms) - t0))
+	ms=$(($(ms_now) - t0))
 	assert_equal "$status" 75
 	assert_equal "$stderr" "peerrelay: $NAME: busy: uid 0 holds 16 connections (still busy after 2 s)"
 	[ "$ms" -ge 1900 ]
@@ -134,28 +96,28 @@ except socket.timeout:
 	printf '#!/bin/sh\ncat >>%s/ran\necho >>%s/ran\n' "$TDIR" "$TDIR" >"$TDIR/rec"
 	chmod 755 "$TDIR/rec"
 	start_listener "$NAME" --idle-timeout 0 -- "$TDIR/rec"
-	hold 15
-	hold 1
-	wait_count "$TDIR/err" '^peerrelay: allow ' 16
+	hold_conns "$NAME" 15
+	hold_conns "$NAME" 1
+	wait_for_count "$TDIR/err" '^peerrelay: allow ' 16
 	"$PEERRELAY" send "$NAME" whole-request >"$TDIR/sout" 2>"$TDIR/serr" 3>&- &
 	local sp=$! st=0
 	LPIDS+=("$sp")
-	wait_count "$TDIR/err" '^peerrelay: busy ' 1
+	wait_for_count "$TDIR/err" '^peerrelay: busy ' 1
 	kill "$HPID"
 	wait "$sp" || st=$?
 	assert_equal "$st" 0
 	run cat "$TDIR/sout" "$TDIR/serr"
 	assert_output ""
 	# --lines: refused at the hello, then every record runs once.
-	hold 1
-	wait_count "$TDIR/err" '^peerrelay: allow ' 18
+	hold_conns "$NAME" 1
+	wait_for_count "$TDIR/err" '^peerrelay: allow ' 18
 	local busy
 	busy=$(grep -c '^peerrelay: busy ' "$TDIR/err")
 	printf 'line-1\nline-2\n' >"$TDIR/in"
 	"$PEERRELAY" send --lines "$NAME" <"$TDIR/in" >"$TDIR/sout" 2>"$TDIR/serr" 3>&- &
 	sp=$!
 	LPIDS+=("$sp")
-	wait_count "$TDIR/err" '^peerrelay: busy ' $((busy + 1))
+	wait_for_count "$TDIR/err" '^peerrelay: busy ' $((busy + 1))
 	kill "$HPID"
 	st=0
 	wait "$sp" || st=$?
@@ -199,10 +161,10 @@ except socket.timeout:
 	wait_for_line "$TDIR/err" '^peerrelay: accept: Too many open files'
 	# Not synchronisation: the fault lasts a while, as a real one would.
 	sleep "$EMFILE_HOLD"
-	t0=$(now_ms)
+	t0=$(ms_now)
 	prlimit --pid "$LPID" --nofile="$soft":
 	wait "$sp" || st=$?
-	ms=$(($(now_ms) - t0))
+	ms=$(($(ms_now) - t0))
 	assert_equal "$st" 0
 	run cat "$TDIR/sout" "$TDIR/serr"
 	assert_output ""

@@ -67,18 +67,7 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$LPID/status"; }
 
 @test "a flood of silent connections (--max-conns 8 --idle-timeout 1) does not stop a real request" {
 	start_listener "$NAME" --allow-any --max-conns 8 --idle-timeout 1
-	python3 -c '
-import socket, sys, time
-socks = []
-for i in range(int(sys.argv[2])):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.connect("\0" + sys.argv[1])
-    socks.append(s)
-open(sys.argv[3], "w").write("ready\n")
-time.sleep(300)
-' "${NAME#@}" "$FLOOD" "$TDIR/flood" &
-	LPIDS+=($!)
-	wait_for_line "$TDIR/flood" ready
+	hold_conns "$NAME" "$FLOOD"
 	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" send --timeout 200 "$NAME" real-request
 	assert_success
 	assert_output ""
