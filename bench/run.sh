@@ -145,7 +145,9 @@ start floore "$D/fle.sock" "$FLOOR" serve -e "$D/fle.sock" -- "$TRUE"
 
 # --- 4. memory -------------------------------------------------------------
 say "bench: listener memory"
-start idle "$D/idle.sock" "$PR" listen -q "$D/idle.sock" -- "$CAT"
+# One uid holds all 64 connections: no per-uid cap below --max-conns.
+start idle "$D/idle.sock" "$PR" listen -q --max-conns-per-uid 64 \
+    "$D/idle.sock" -- "$CAT"
 # shellcheck disable=SC2154
 idle_pid=$pid_idle
 rss_idle=$(kb "$idle_pid" VmRSS)
