@@ -138,6 +138,7 @@ int
 log_request(const struct peer *p, size_t size)
 {
 	char	 buf[LOGQ_LINE];
+	size_t	 len;
 	int	 n;
 
 	if (verbosity < LOG_NORMAL)
@@ -147,12 +148,12 @@ log_request(const struct peer *p, size_t size)
 	    (unsigned long)p->gid, p->user, size);
 	if (n < 0)
 		return 0;
+	len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
 	if (!logq_running()) {
-		logq_direct(LOG_DAEMON | LOG_INFO, buf, (size_t)n);
+		logq_direct(LOG_DAEMON | LOG_INFO, buf, len);
 		return 0;
 	}
-	if (logq_put(LOGQ_START, LOG_DAEMON | LOG_INFO, buf,
-	    (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1) == -1) {
+	if (logq_put(LOGQ_START, LOG_DAEMON | LOG_INFO, buf, len) == -1) {
 		logq_refused();
 		return -1;
 	}
