@@ -3,6 +3,7 @@
  * one ordered list of start-up checks (a start and --check both run it),
  * and the effective configuration as --check prints it.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <ctype.h>
@@ -21,6 +22,7 @@
 #include "policy.h"
 #include "privdrop.h"
 #include "record.h"
+#include "safepath.h"
 #include "server.h"
 #include "spawn.h"
 
@@ -158,6 +160,32 @@ probe_address(const struct config *c, struct fault *f)
 }
 
 /*
+ * COMMAND must be a file no one but root and the listener's user can change
+ * or swap: path (as given, or resolved) passes the safe-path check and is a
+ * regular file.
+ */
+static int
+trust_command(const char *path, struct fault *f)
+{
+	struct stat	 st;
+	char		 why[PATH_MAX + 128];
+	int		 fd;
+
+	if (safepath_open(path, geteuid(), &fd, why, sizeof(why)) == -1)
+		return fail(f, EX_USAGE, "%s: %s command: %s", path,
+		    errno == EPERM ? "unsafe" : "cannot check the", why);
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return fail(f, EX_USAGE, "%s: %s", path, strerror(errno));
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode))
+		return fail(f, EX_USAGE, "%s: unsafe command: not a regular "
+		    "file", path);
+	return 0;
+}
+
+/*
  * Every start-up check, in order; with lfd, a start (the last step binds
  * the address into *lfd), else --check. -1 and f on the first refusal.
  */
@@ -174,6 +202,12 @@ config_check(struct config *c, int *lfd, struct fault *f)
 	    spawn_resolve(c->command[0], c->path, sizeof(c->path)) == -1)
 		return fail(f, EX_USAGE, "%s: not found or not executable",
 		    c->command[0]);
+	/* As given (links in it included), then as it will be run. */
+	if (c->command != NULL && strchr(c->command[0], '/') != NULL &&
+	    trust_command(c->command[0], f) == -1)
+		return -1;
+	if (c->command != NULL && trust_command(c->path, f) == -1)
+		return -1;
 	/* Only with the privilege to change identity (and to signal it). */
 	if (c->run_as != NULL && runas_permitted(&errstr) == -1)
 		return fail(f, EX_NOPERM, "--run-as %s: %s", c->run_as, errstr);
