@@ -33,11 +33,15 @@ trap cleanup EXIT INT TERM
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Wait until PATH is a listening socket (flags 00010000 in /proc/net/unix).
+# Wait until PATH is a listening socket (flags 00010000 in /proc/net/unix);
+# peerrelay binds through its directory's descriptor: /proc/self/fd/N/NAME.
 listening() {
 	i=0
-	while ! awk -v p="$1" '$8 == p && $4 == "00010000" { f = 1 } END { exit !f }' \
-	    /proc/net/unix; do
+	while ! awk -v p="$1" -v b="${1##*/}" '$4 == "00010000" {
+		n = $8
+		if (n == p || (sub(/^\/proc\/self\/fd\/[0-9]+\//, "", n) && n == b))
+			f = 1
+	} END { exit !f }' /proc/net/unix; do
 		i=$((i + 1))
 		[ $i -lt 400 ] || { say "bench: $1 never listened"; exit 1; }
 		sleep 0.05

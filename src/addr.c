@@ -1,16 +1,20 @@
 /* Parsing, binding and connecting SOCK_SEQPACKET Unix socket addresses. */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "linux.h"
+#include "safepath.h"
 
 /*
  * Fill a from s. On failure return -1 and point *errstr at a phrase naming
@@ -22,6 +26,7 @@ addr_parse(const char *s, struct addr *a, const char **errstr)
 	size_t	 n;
 
 	memset(a, 0, sizeof(*a));
+	a->dirfd = -1;
 	a->text = s;
 	a->sun.sun_family = AF_UNIX;
 	if (*s == '\0') {
@@ -61,18 +66,121 @@ addr_connect(const struct addr *a, int fd)
 }
 
 /*
+ * Open the directory of a path address once, through the safe-path check
+ * (every component owned by root or me, not writable by others but for a
+ * sticky directory): every later step on the socket file is relative to
+ * it, so a symlink swapped into the path afterwards changes nothing. -1
+ * with errno and why (EPERM: an unsafe component, named in why).
+ */
+int
+addr_open_dir(struct addr *a, uid_t me, char *why, size_t size)
+{
+	char		 dir[sizeof(a->sun.sun_path)], fdlink[32];
+	const char	*path = a->sun.sun_path, *base, *slash;
+	struct stat	 st, via;
+	int		 fd, n, saved;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		strlcpy(dir, ".", sizeof(dir));
+		base = path;
+	} else {
+		n = slash == path ? 1 : (int)(slash - path);
+		memcpy(dir, path, (size_t)n);
+		dir[n] = '\0';
+		base = slash + 1;
+	}
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		snprintf(why, size, "names a directory, not a socket file in one");
+		errno = EINVAL;
+		return -1;
+	}
+	if (safepath_open(dir, me, &fd, why, size) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		saved = S_ISDIR(st.st_mode) ? errno : ENOTDIR;
+		snprintf(why, size, "%s: %s", dir, strerror(saved));
+		goto fail;
+	}
+	/* Linux has no bindat(2): bind through the descriptor's /proc link. */
+	n = snprintf(a->at.sun_path, sizeof(a->at.sun_path),
+	    "/proc/self/fd/%d/%s", fd, base);
+	if (n < 0 || (size_t)n >= sizeof(a->at.sun_path)) {
+		saved = ENAMETOOLONG;
+		snprintf(why, size, "the file name %s is too long: the socket is "
+		    "bound through /proc/self/fd/N/, which leaves %zu bytes "
+		    "for it", base, sizeof(a->at.sun_path) - 1 -
+		    (size_t)(n - (int)strlen(base)));
+		goto fail;
+	}
+	snprintf(fdlink, sizeof(fdlink), "/proc/self/fd/%d", fd);
+	if (stat(fdlink, &via) == -1 || via.st_dev != st.st_dev ||
+	    via.st_ino != st.st_ino) {
+		saved = ENOENT;
+		snprintf(why, size, "%s does not lead to the socket's directory: "
+		    "is /proc mounted?", fdlink);
+		goto fail;
+	}
+	a->at.sun_family = AF_UNIX;
+	a->atlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    (size_t)n + 1);
+	strlcpy(a->name, base, sizeof(a->name));
+	a->dirfd = fd;
+	return 0;
+fail:
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Lock NAME.lock beside the socket file, for the steps no other listener
+ * may interleave with: the stale check through listen(2) at start, the
+ * check and unlink at exit. The file is created 0600 and never removed
+ * (removing a lock file lets two holders in); one that is not a regular
+ * file of root or me is refused (EPERM). The descriptor, or -1.
+ */
+static int
+lock_name(const struct addr *a, uid_t me)
+{
+	char		 name[sizeof(a->name) + sizeof(".lock")];
+	struct stat	 st;
+	int		 fd, saved;
+
+	snprintf(name, sizeof(name), "%s.lock", a->name);
+	fd = openat(a->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_NOCTTY | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != me)) {
+		errno = EPERM;
+		goto fail;
+	}
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
  * A socket file nobody listens on any more refuses connections. Never
  * blocks: a live listener with a full backlog answers EAGAIN.
  */
 static int
-is_stale(const struct addr *a)
+is_stale(const struct sockaddr_un *sun, socklen_t len)
 {
 	int	 fd, stale, saved;
 
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
-	stale = connect(fd, (const struct sockaddr *)&a->sun, a->len) == -1 &&
+	stale = connect(fd, (const struct sockaddr *)sun, len) == -1 &&
 	    errno == ECONNREFUSED;
 	saved = errno;
 	close(fd);
@@ -82,88 +190,108 @@ is_stale(const struct addr *a)
 
 /* bind(2) creating the file with mode at once: no chmod of a path later. */
 static int
-bind_mode(int fd, const struct addr *a, mode_t mode)
+bind_mode(int fd, const struct sockaddr_un *sun, socklen_t len, mode_t mode)
 {
 	mode_t	 old;
 	int	 r, saved;
 
 	if (mode == (mode_t)-1)
-		return bind(fd, (const struct sockaddr *)&a->sun, a->len);
+		return bind(fd, (const struct sockaddr *)sun, len);
 	old = umask(~mode & 0777);
-	r = bind(fd, (const struct sockaddr *)&a->sun, a->len);
+	r = bind(fd, (const struct sockaddr *)sun, len);
 	saved = errno;
 	umask(old);
 	errno = saved;
 	return r;
 }
 
+/*
+ * Bind and listen on a path, every step relative to the directory opened
+ * by addr_open_dir, under the lock: a stale socket file is replaced, a
+ * live one or a non-socket left alone.
+ */
 static int
 bind_path(int fd, struct addr *a, mode_t mode, uid_t uid, gid_t gid,
-    int backlog)
+    int backlog, const char **step)
 {
 	struct stat	 st;
-	int		 saved;
+	int		 bound = 0, lock, saved;
 
-	if (bind_mode(fd, a, mode) == -1) {
+	*step = "lock";
+	if ((lock = lock_name(a, geteuid())) == -1)
+		return -1;
+	*step = "bind";
+	if (bind_mode(fd, &a->at, a->atlen, mode) == -1) {
 		if (errno != EADDRINUSE)
-			return -1;
-		if (lstat(a->sun.sun_path, &st) == -1)
-			return -1;
+			goto fail;
+		if (fstatat(a->dirfd, a->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			goto fail;
 		if (!S_ISSOCK(st.st_mode)) {
 			errno = ENOTSOCK;
-			return -1;
+			goto fail;
 		}
-		if (is_stale(a) != 1) {
+		if (is_stale(&a->at, a->atlen) != 1) {
 			errno = EADDRINUSE;
-			return -1;
+			goto fail;
 		}
-		if (unlink(a->sun.sun_path) == -1 && errno != ENOENT)
-			return -1;
-		if (bind_mode(fd, a, mode) == -1)
-			return -1;
+		if (unlinkat(a->dirfd, a->name, 0) == -1 && errno != ENOENT)
+			goto fail;
+		if (bind_mode(fd, &a->at, a->atlen, mode) == -1)
+			goto fail;
 	}
-	/* At once: a bound socket that refuses connections looks stale. */
-	if (listen(fd, backlog) == -1 || lstat(a->sun.sun_path, &st) == -1)
+	bound = 1;
+	*step = "listen";
+	if (listen(fd, backlog) == -1 ||
+	    fstatat(a->dirfd, a->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		goto fail;
 	if (!S_ISSOCK(st.st_mode)) {
 		errno = EEXIST;
-		return -1;
+		goto fail;
 	}
-	/* lchown: a symlink swapped in by whoever can write the directory is not followed. */
+	*step = "chown";
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    lchown(a->sun.sun_path, uid, gid) == -1)
+	    fchownat(a->dirfd, a->name, uid, gid, AT_SYMLINK_NOFOLLOW) == -1)
 		goto fail;
 	a->dev = st.st_dev;
 	a->ino = st.st_ino;
+	close(lock);
 	return 0;
 fail:
 	saved = errno;
-	unlink(a->sun.sun_path);
+	if (bound)
+		(void)unlinkat(a->dirfd, a->name, 0);
+	close(lock);
 	errno = saved;
 	return -1;
 }
 
 /*
- * Bind and listen on a. For a path, a stale socket file is replaced; a live
- * one or a non-socket is left alone (EADDRINUSE, ENOTSOCK). The file is
- * created with mode (or as the umask has it, for -1) and given uid and gid
- * (or -1).
+ * Bind and listen on a (a path's directory opened by addr_open_dir). For
+ * a path, a stale socket file is replaced; a live one or a non-socket is
+ * left alone (EADDRINUSE, ENOTSOCK). The file is created with mode (or as
+ * the umask has it, for -1) and given uid and gid (or -1). On failure
+ * *step names the step that failed.
  */
 int
 addr_listen(struct addr *a, mode_t mode, uid_t uid, gid_t gid,
-    int backlog)
+    int backlog, const char **step)
 {
 	int	 fd, saved;
 
+	*step = "socket";
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
 	addr_refuse_rights(fd);
 	if (a->abstract) {
+		*step = "bind";
 		if (bind(fd, (const struct sockaddr *)&a->sun, a->len) == -1 ||
 		    listen(fd, backlog) == -1)
 			goto fail;
-	} else if (bind_path(fd, a, mode, uid, gid, backlog) == -1)
+	} else if (a->dirfd == -1) {
+		errno = EBADF;
+		goto fail;
+	} else if (bind_path(fd, a, mode, uid, gid, backlog, step) == -1)
 		goto fail;
 	return fd;
 fail:
@@ -173,19 +301,28 @@ fail:
 	return -1;
 }
 
-/* Remove the socket file only if it is still the one we bound. */
+/*
+ * Remove the socket file only if it is still the one we bound, under the
+ * lock, so that a listener starting meanwhile never loses its new file.
+ */
 int
 addr_unlink_if_ours(const struct addr *a)
 {
 	struct stat	 st;
+	int		 lock, r = 0, saved;
 
-	if (a->abstract || a->ino == 0)
+	if (a->abstract || a->ino == 0 || a->dirfd == -1)
 		return 0;
-	if (lstat(a->sun.sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (st.st_dev != a->dev || st.st_ino != a->ino)
-		return 0;
-	return unlink(a->sun.sun_path);
+	if ((lock = lock_name(a, geteuid())) == -1)
+		return -1;
+	if (fstatat(a->dirfd, a->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		r = errno == ENOENT ? 0 : -1;
+	else if (st.st_dev == a->dev && st.st_ino == a->ino)
+		r = unlinkat(a->dirfd, a->name, 0);
+	saved = errno;
+	close(lock);
+	errno = saved;
+	return r;
 }
 
 /*
@@ -211,7 +348,7 @@ addr_probe(const struct addr *a)
 	int		 stale;
 
 	if (!a->abstract) {
-		if (lstat(a->sun.sun_path, &st) == -1)
+		if (fstatat(a->dirfd, a->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 			return 0;
 		if (!S_ISSOCK(st.st_mode)) {
 			errno = ENOTSOCK;
@@ -220,7 +357,9 @@ addr_probe(const struct addr *a)
 	}
 	/* A connection refused, or the file gone meanwhile: nobody listens. */
 	errno = 0;
-	if ((stale = is_stale(a)) == 1 || (stale == 0 && errno == ENOENT))
+	if ((stale = a->abstract ? is_stale(&a->sun, a->len) :
+	    is_stale(&a->at, a->atlen)) == 1 ||
+	    (stale == 0 && errno == ENOENT))
 		return 0;
 	if (stale == -1)
 		return -1;

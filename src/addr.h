@@ -6,11 +6,17 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include <stddef.h>
+
 struct addr {
 	struct sockaddr_un	 sun;
 	socklen_t		 len;
 	int			 abstract;
 	const char		*text;		/* as the user wrote it */
+	int			 dirfd;		/* a path's directory, or -1 */
+	char			 name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct sockaddr_un	 at;		/* the file through dirfd */
+	socklen_t		 atlen;
 	dev_t			 dev;		/* the socket file we bound */
 	ino_t			 ino;
 };
@@ -20,7 +26,8 @@ struct addr {
 
 int	addr_parse(const char *, struct addr *, const char **);
 int	addr_connect(const struct addr *, int);
-int	addr_listen(struct addr *, mode_t, uid_t, gid_t, int);
+int	addr_open_dir(struct addr *, uid_t, char *, size_t);
+int	addr_listen(struct addr *, mode_t, uid_t, gid_t, int, const char **);
 int	addr_unlink_if_ours(const struct addr *);
 int	addr_probe(const struct addr *);
 void	addr_refuse_rights(int);

@@ -127,7 +127,7 @@ address_fault(const struct config *c, struct fault *f)
 static int
 take_address(struct config *c, int *lfd, struct fault *f)
 {
-	const char	*errstr;
+	const char	*errstr, *step;
 
 	if (c->activated) {
 		if ((*lfd = activate_socket(&c->act, &c->addr, 1,
@@ -137,8 +137,19 @@ take_address(struct config *c, int *lfd, struct fault *f)
 		return 0;
 	}
 	*lfd = addr_listen(&c->addr, c->mode, c->owner_uid, c->owner_gid,
-	    SOMAXCONN);
-	return *lfd != -1 ? 0 : address_fault(c, f);
+	    SOMAXCONN, &step);
+	if (*lfd != -1)
+		return 0;
+	if (errno == EADDRINUSE || errno == ENOTSOCK)
+		return address_fault(c, f);
+	if (strcmp(step, "lock") == 0 && errno == EPERM)
+		return fail(f, EX_UNAVAILABLE, "%s.lock: not a file of root or "
+		    "the listener's user: remove it", c->addr.text);
+	if (strcmp(step, "lock") == 0)
+		return fail(f, EX_UNAVAILABLE, "%s.lock: %s", c->addr.text,
+		    strerror(errno));
+	return fail(f, EX_UNAVAILABLE, "%s: %s: %s", c->addr.text, step,
+	    strerror(errno));
 }
 
 /* --check: what binding would meet, binding nothing. A live listener is only noted. */
@@ -194,6 +205,7 @@ config_check(struct config *c, int *lfd, struct fault *f)
 {
 	unsigned long long	 need, limit;
 	const char		*errstr;
+	char			 why[PATH_MAX + 128];
 
 	if (c->activated && activate_socket(&c->act, &c->addr, 0,
 	    &errstr) == -1)
@@ -227,6 +239,12 @@ config_check(struct config *c, int *lfd, struct fault *f)
 	if (server_fd_budget(c->max_conns, &need, &limit) == -1)
 		return fail(f, EX_USAGE, "--max-conns %u: needs %llu "
 		    "descriptors, the limit is %llu", c->max_conns, need, limit);
+	if (!c->activated && !c->addr.abstract && c->addr.dirfd == -1 &&
+	    addr_open_dir(&c->addr, geteuid(), why, sizeof(why)) == -1)
+		return fail(f, errno == EPERM || errno == EINVAL ||
+		    errno == ENAMETOOLONG ? EX_USAGE : EX_UNAVAILABLE,
+		    "%s: %s%s", c->addr.text, errno == EPERM ?
+		    "unsafe socket directory: " : "", why);
 	if (lfd == NULL)
 		return probe_address(c, f);
 	return take_address(c, lfd, f);

@@ -10,7 +10,7 @@ trap 'kill $pid 2>/dev/null; rm -f "$log" "$out"' EXIT
 
 ready() {
 	i=0
-	while ! grep -q " $1\$" /proc/net/unix; do
+	while ! grep -Eq " ($1|/proc/self/fd/[0-9]+/${1##*/})\$" /proc/net/unix; do
 		i=$((i + 1))
 		[ $i -gt 100 ] && { echo "listener did not start:"; cat "$log"; exit 1; }
 		sleep 0.05

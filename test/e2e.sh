@@ -21,7 +21,7 @@ expect() {
 # Until ADDRESS is listed in /proc/net/unix (10 s: valgrind starts slowly).
 listening() {
 	i=0
-	while ! grep -q " $1\$" /proc/net/unix; do
+	while ! grep -Eq " ($1|/proc/self/fd/[0-9]+/${1##*/})\$" /proc/net/unix; do
 		i=$((i + 1))
 		[ "$i" -le 200 ] || { echo "e2e: $1 never listened" >&2; return 1; }
 		sleep 0.05

@@ -25,14 +25,32 @@ teardown() {
 	rm -rf "$TDIR"
 }
 
-# Wait until ADDRESS is a listening socket in /proc/net/unix (or the
-# listener PID has died): a readiness check, not a sleep.
+# Is ADDRESS a listening socket in /proc/net/unix? A path the listener binds
+# through its directory's descriptor shows as /proc/self/fd/N/NAME: that
+# one counts only when the socket is one of PID's.
+unix_listening() {
+	local addr=$1 pid=${2:-} inodes=""
+	if [ -n "$pid" ]; then
+		inodes=$(ls -l "/proc/$pid/fd" 2>/dev/null |
+		    sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ')
+	fi
+	awk -v a="$addr" -v b="${addr##*/}" -v ino=" $inodes" '
+	$4 == "00010000" && $5 == "0005" {
+		n = $NF
+		if (n == a) { f = 1; exit }
+		if (substr(a, 1, 1) != "@" &&
+		    sub(/^\/proc\/self\/fd\/[0-9]+\//, "", n) && n == b &&
+		    index(ino, " " $7 " ")) { f = 1; exit }
+	}
+	END { exit !f }' /proc/net/unix
+}
+
+# Wait until ADDRESS is a listening socket of PID (or PID has died): a
+# readiness check, not a sleep.
 wait_listening() {
 	local addr=$1 pid=$2 i
 	for i in $(seq 1 400); do
-		if awk -v a="$addr" '$4 == "00010000" && $5 == "0005" && $NF == a { f = 1 } END { exit !f }' /proc/net/unix; then
-			return 0
-		fi
+		unix_listening "$addr" "$pid" && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
 	done

@@ -72,11 +72,22 @@ def gone(pid):
         return True
 
 
+def shows(name, addr):
+    """Is name, from /proc/net/unix, addr? A path the listener binds through
+    its directory's descriptor shows as /proc/self/fd/N/NAME."""
+    if name == addr:
+        return True
+    base = addr.rsplit("/", 1)[-1]
+    return (not addr.startswith("@") and name.startswith("/proc/self/fd/")
+            and name.split("/")[3].isdigit()
+            and name.split("/", 4)[4:] == [base])
+
+
 def accepted(addr):
     with open("/proc/net/unix") as f:
         for line in f:
             w = line.split()
-            if len(w) == 8 and w[5] == "03" and w[7] == addr:
+            if len(w) == 8 and w[5] == "03" and shows(w[7], addr):
                 return True
     return False
 
