@@ -154,13 +154,14 @@ peer_parse_status(const char *text, uid_t uids[3], gid_t gids[3])
 }
 
 /*
- * The connector's ids from /proc/PID/status, for a kernel without
- * PIDFD_GET_INFO: 0, or -1 with errno (ESRCH: gone). PID may have been
- * reused by another process once the connector exited; with a pidfd
- * (pidfd, or -1) a process gone by the end of the read is known gone.
+ * The real, effective and saved ids of process pid from /proc/PID/status,
+ * for a kernel without PIDFD_GET_INFO: 0, or -1 with errno (ESRCH: gone).
+ * PID may have been reused by another process once the connector exited;
+ * with its pidfd (or -1) a process gone by the end of the read is known
+ * gone.
  */
-static int
-ids_by_proc(pid_t pid, int pidfd, struct peer *p)
+int
+peer_proc_ids(pid_t pid, int pidfd, uid_t uids[3], gid_t gids[3])
 {
 	char	 path[64], buf[4096];
 	size_t	 got = 0;
@@ -189,7 +190,7 @@ ids_by_proc(pid_t pid, int pidfd, struct peer *p)
 	}
 	close(fd);
 	buf[got] = '\0';
-	if (peer_parse_status(buf, p->uids, p->gids) == -1) {
+	if (peer_parse_status(buf, uids, gids) == -1) {
 		errno = EPROTO;
 		return -1;
 	}
@@ -224,11 +225,13 @@ peer_read_ids(int fd, struct peer *p)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == -1) {
 		pidfd = -1;
 		/* Only a kernel without SO_PEERPIDFD leaves /proc to read. */
-		if (errno == ENOPROTOOPT && ids_by_proc(p->pid, -1, p) == 0)
+		if (errno == ENOPROTOOPT &&
+		    peer_proc_ids(p->pid, -1, p->uids, p->gids) == 0)
 			p->ids_from = PEER_IDS_PROC;
 	} else if (ids_by_pidfd(pidfd, p) == 0)
 		p->ids_from = PEER_IDS_PIDFD;
-	else if (errno != ESRCH && ids_by_proc(p->pid, pidfd, p) == 0)
+	else if (errno != ESRCH &&
+	    peer_proc_ids(p->pid, pidfd, p->uids, p->gids) == 0)
 		p->ids_from = PEER_IDS_PROC;
 	if (pidfd != -1)
 		close(pidfd);
