@@ -77,7 +77,7 @@ empty_datagram(int fd)
 
 /*
  * Take d's credentials, and close descriptors passed along with it; 1
- * when there were any.
+ * when there were any, or the control data was cut short.
  */
 static int
 take_control(struct msghdr *m, struct dgram *d)
