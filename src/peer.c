@@ -108,11 +108,10 @@ status_ids(const char *text, const char *key, unsigned int id[3])
 	unsigned long	 v;
 	int		 i;
 
-	for (s = text; s != NULL; s = (s = strchr(s, '\n')) ? s + 1 : NULL)
-		if (strncmp(s, key, strlen(key)) == 0)
-			break;
-	if (s == NULL)
-		return -1;
+	/* The line that starts with key. */
+	for (s = text; strncmp(s, key, strlen(key)) != 0; s++)
+		if ((s = strchr(s, '\n')) == NULL)
+			return -1;
 	s += strlen(key);
 	for (i = 0; i < 3; i++) {
 		if (*s != '\t' && *s != ' ')
