@@ -121,7 +121,14 @@ bench/timeit: bench/timeit.c
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra $(BSD_CFLAGS) -o $@ \
 	    bench/timeit.c $(BSD_LIBS)
 
-bench: peerrelay bench/floor bench/timeit
+# The same listener without the per-datagram credential check (SO_PASSCRED
+# off, SCM_CREDENTIALS not judged): only bench/run.sh uses it, to show what
+# the check costs. Never installed.
+bench/peerrelay-nocredcheck: $(SRCS) $(HDRS)
+	$(CC) $(ALL_CFLAGS) -DPEERRELAY_NO_CRED_CHECK $(HARDEN_LD) $(LDFLAGS) \
+	    -o $@ $(SRCS) $(BSD_LIBS)
+
+bench: peerrelay bench/floor bench/timeit bench/peerrelay-nocredcheck
 	@sh test/deps.sh $(BENCH_PACKAGES)
 	@sh bench/run.sh
 
@@ -257,7 +264,8 @@ uninstall:
 	    $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
 
 clean:
-	rm -f peerrelay peerrelay-asan bench/floor bench/timeit $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%) \
+	rm -f peerrelay peerrelay-asan bench/floor bench/timeit \
+	    bench/peerrelay-nocredcheck $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%) \
 	    $(UNIT_TESTS)
 	rm -rf deb-build $(DIST).tar.gz
 

@@ -9,6 +9,8 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 PR=$top/peerrelay
+# The same listener without the per-datagram credential check (make bench).
+NOCRED=$top/bench/peerrelay-nocredcheck
 FLOOR=$top/bench/floor
 TIMEIT=$top/bench/timeit
 OUT=${BENCH_RESULTS:-$top/bench/RESULTS.md}
@@ -114,9 +116,11 @@ awk -v n="$STREAM_LINES" 'BEGIN {
 		printf "%010d abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ\n", i
 }' >"$D/lines"
 start prs "$D/prs.sock" "$PR" listen -q "$D/prs.sock"
+start prn "$D/prn.sock" "$NOCRED" listen -q "$D/prn.sock"
 start floors "$D/fls.sock" "$FLOOR" serve "$D/fls.sock"
 {
 	printf 'peerrelay\t%s send --lines %s\n' "$PR" "$D/prs.sock"
+	printf 'no cred check\t%s send --lines %s\n' "$PR" "$D/prn.sock"
 	printf 'floor\t%s stream %s\n' "$FLOOR" "$D/fls.sock"
 } >"$D/st.spec"
 if [ -n "$HAVE_SOCAT" ]; then
@@ -125,14 +129,17 @@ if [ -n "$HAVE_SOCAT" ]; then
 	printf 'socat -b 64\t%s -u -b 64 STDIN UNIX-CONNECT:%s,type=5\n' \
 	    "$(command -v socat)" "$D/sos.sock" >>"$D/st.spec"
 fi
-# The print listener must have written every line it acknowledged.
-"$PR" listen -q --once "$D/chk.sock" >"$D/chk.out" 2>/dev/null &
-chk=$!
-listening "$D/chk.sock"
-"$PR" send --lines "$D/chk.sock" <"$D/lines"
-wait "$chk"
-[ "$(wc -l <"$D/chk.out")" -eq "$STREAM_LINES" ] ||
-	{ say "bench: print mode lost lines"; exit 1; }
+# The print listener must have written every line it acknowledged, with
+# the credential check and without.
+for l in "$PR" "$NOCRED"; do
+	"$l" listen -q --once "$D/chk.sock" >"$D/chk.out" 2>/dev/null &
+	chk=$!
+	listening "$D/chk.sock"
+	"$PR" send --lines "$D/chk.sock" <"$D/lines"
+	wait "$chk"
+	[ "$(wc -l <"$D/chk.out")" -eq "$STREAM_LINES" ] ||
+		{ say "bench: print mode lost lines ($l)"; exit 1; }
+done
 "$TIMEIT" -n "$STREAM_ROUNDS" -w 1 -i "$D/lines" "$D/st.spec" >"$D/st.out"
 
 # --- 3. exec rate ----------------------------------------------------------
@@ -198,6 +205,12 @@ fi
 # --- report ----------------------------------------------------------------
 med() { awk -F'\t' -v n="$2" '$1 == n { print $2 }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# The credential check's cost per datagram, in µs, from the streaming medians.
+cred_us=$(awk -v a="$(med "$D/st.out" peerrelay)" \
+    -v b="$(med "$D/st.out" 'no cred check')" -v n="$STREAM_LINES" \
+    'BEGIN { printf "%+.3f", (a - b) * 1000 / n }')
+cred_ratio=$(ratio "$(med "$D/st.out" peerrelay)" \
+    "$(med "$D/st.out" 'no cred check')")
 # rate_table TIMES COUNT UNIT: medians, COUNT per second, and ratios.
 rate_table() {
 	echo "| contender | median ms | $3 | peerrelay / it |"
@@ -241,6 +254,8 @@ rate_table() {
 	[ -z "$HAVE_SOCAT" ] ||
 	echo "| streaming, socat -b 64 / peerrelay (speed-up) | at least 3 |" \
 	    "$(ratio "$(med "$D/st.out" 'socat -b 64')" "$(med "$D/st.out" peerrelay)") |"
+	echo "| streaming, credential check on / off (issue 16) | stated |" \
+	    "$cred_ratio ($cred_us µs a datagram) |"
 	echo "| exec rate, peerrelay time / floor time | at most 1.3 |" \
 	    "$(ratio "$(med "$D/ex.out" peerrelay)" "$(med "$D/ex.out" floor)") |"
 	echo "| listener RSS idle | under 2048 KiB | $rss_idle KiB |"
@@ -276,10 +291,18 @@ rate_table() {
 	echo "- peerrelay: \`send --lines\` into a print-mode listener (text records"
 	echo "  to /dev/null), every line acknowledged after its record is written"
 	echo "  (send says hello, so acknowledgements come as counts: see PROTOCOL)"
+	echo "- no cred check: the same, into bench/peerrelay-nocredcheck, built"
+	echo "  with PEERRELAY_NO_CRED_CHECK: no SO_PASSCRED on the connection, no"
+	echo "  SCM_CREDENTIALS to take or judge, no pidfd read at accept"
 	echo "- floor: one send(2) per line, no acknowledgement; server writes each"
 	echo "  datagram to /dev/null; the client waits for the server to close"
 	echo "- socat -b 64: \`socat -u -b 64 STDIN UNIX-CONNECT:SOCK,type=5\` into"
 	echo "  \`socat -u UNIX-LISTEN:SOCK,type=5,fork OPEN:/dev/null\`"
+	echo
+	echo "The per-datagram credential check (each request's SCM_CREDENTIALS"
+	echo "among the connector's ids) costs $cred_us µs a datagram: peerrelay"
+	echo "/ no cred check = $cred_ratio, (median with - median without) /" \
+	    "$STREAM_LINES lines."
 	echo
 	echo "## 3. Exec rate: $EXEC_LINES commands over one connection ($EXEC_ROUNDS rounds)"
 	echo

@@ -326,13 +326,17 @@ addr_unlink_if_ours(const struct addr *a)
 }
 
 /*
- * A listening socket's accepted sockets inherit this: a sender's SCM_RIGHTS
- * then fails. Older kernels do not know it; the listener closes what arrives.
+ * A listening socket's options, which its connections inherit at connect:
+ * SO_PASSRIGHTS off, so a sender's SCM_RIGHTS fails (older kernels do not
+ * know it; the listener closes what arrives), and SO_PASSCRED on, so every
+ * datagram carries its sender's credentials, even one sent before accept.
  */
 void
 addr_refuse_rights(int fd)
 {
 	(void)setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &(int){ 0 },
+	    sizeof(int));
+	(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 },
 	    sizeof(int));
 }
 

@@ -3,7 +3,8 @@
  * once, the policy (a denied peer is told r77), and the per-uid slots
  * (past --max-conns-per-uid, told r75 busy so that send retries), so that
  * one user's connections, however many and however silent, leave room
- * for the rest. A peer turned away is closed unserved.
+ * for the rest. A peer turned away is closed unserved. For one admitted,
+ * the ids its process holds, which each datagram's sender must have.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -63,6 +64,12 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 	char		 msg[128];
 	unsigned int	 held;
 
+	/*
+	 * Inherited from the listening socket; set again for one that was
+	 * waiting before the listener set it (socket activation).
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED,
+	    &(int){ PEER_CRED_CHECK }, sizeof(int));
 	if (peer_read(fd, p) == -1) {
 		log_line(LOG_ALWAYS, "peer credentials: %s", strerror(errno));
 		peer_free(p);
@@ -86,5 +93,7 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 		peer_free(p);
 		return 0;
 	}
+	if (PEER_CRED_CHECK)
+		peer_read_ids(fd, p);
 	return 1;
 }

@@ -316,9 +316,13 @@ loop(struct client *c)
 			c->shut = 1;
 			c->shut_ms = now_ms();
 		}
-		/* After a failed send, read on to the end: a refusal may wait. */
+		/*
+		 * After a failed send, read on to the end: a refusal may wait.
+		 * Refused before any record went (the hello was): none will.
+		 */
 		if (c->fatal != 0 || c->busy || (c->shut && !c->send_failed &&
-		    (c->no_wait || c->fcount == 0)))
+		    (c->no_wait || c->fcount == 0)) || (c->refused &&
+		    c->sent == 0))
 			return replies_status(c);
 		n = 0;
 		pfd[n].fd = c->fd;

@@ -1,7 +1,7 @@
 /*
- * The rate limit on denial (and busy) lines: per uid and kind, the first
- * DENIALS_FULL of a window are logged in full, the rest are counted and
- * summed up in one line when the window ends. The table is bounded; uids
+ * The rate limit on denial (busy, handed-on) lines: per uid and kind, the
+ * first DENIALS_FULL of a window are logged in full, the rest are counted
+ * and summed up in one line when the window ends. The table is bounded; uids
  * past it share one "other uids" count. Every refusal is a line or in a
  * count: a summary the log cannot take yet is kept and tried again.
  */
@@ -23,7 +23,7 @@ struct window {
 };
 
 static struct window	 tab[DENIALS_UIDS];
-static struct window	 other[2];	/* per kind, past the table */
+static struct window	 other[DENIAL_KINDS];	/* per kind, past the table */
 
 static struct window *
 find(enum denial_kind kind, uid_t uid, int make, long long now)
@@ -97,7 +97,8 @@ summary(struct window *w, long long now, denials_emit emit)
 	else
 		snprintf(who, sizeof(who), "uid %lu", (unsigned long)w->uid);
 	n = snprintf(line, sizeof(line), "%s: %llu more %s in %lld s", who,
-	    w->more, w->kind == DENIAL_DENY ? "denials" : "busy refusals",
+	    w->more, w->kind == DENIAL_DENY ? "denials" :
+	    w->kind == DENIAL_BUSY ? "busy refusals" : "handed-on refusals",
 	    s < 1 ? 1 : s);
 	return emit(w->kind, line, (size_t)n);
 }
@@ -124,7 +125,7 @@ denials_timers(long long now, int all, denials_emit emit)
 	long long	 next = -1;
 	size_t		 i;
 
-	for (i = 0; i < DENIALS_UIDS + 2; i++) {
+	for (i = 0; i < DENIALS_UIDS + DENIAL_KINDS; i++) {
 		w = i < DENIALS_UIDS ? &tab[i] : &other[i - DENIALS_UIDS];
 		if (!w->used)
 			continue;

@@ -1,4 +1,4 @@
-/* Denials and busy refusals, rate-limited per uid and counted in summaries. */
+/* Denials, busy and handed-on refusals, rate-limited per uid, summed up. */
 #ifndef PEERRELAY_DENIALS_H
 #define PEERRELAY_DENIALS_H
 
@@ -6,11 +6,16 @@
 
 #include <stddef.h>
 
-/* What was refused: a denied peer, or one over its per-uid slots. */
+/*
+ * What was refused: a denied peer, one over its per-uid slots, or a
+ * datagram from a process the connection was handed on to.
+ */
 enum denial_kind {
 	DENIAL_DENY = 0,
-	DENIAL_BUSY = 1
+	DENIAL_BUSY = 1,
+	DENIAL_HANDON = 2
 };
+#define DENIAL_KINDS		3
 
 #define DENIALS_FULL		5	/* lines in full per uid and window */
 #define DENIALS_WINDOW_MS	10000

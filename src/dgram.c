@@ -1,7 +1,8 @@
 /*
  * Datagram intake: up to DGRAM_SLOTS datagrams of a connection in one
  * recvmmsg(2), each told apart as a request, an empty datagram, one that
- * carried descriptors, or the end of the stream.
+ * carried descriptors, or the end of the stream, each with its sender's
+ * credentials (SCM_CREDENTIALS) when it came with them.
  */
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -15,8 +16,12 @@
 #include "dgram.h"
 #include "mmsg.h"
 
-/* Room for the descriptors one datagram might carry (all are closed). */
-#define CMSG_ROOM	CMSG_SPACE(sizeof(int) * 64)
+/*
+ * Room for one datagram's credentials and the descriptors it might carry
+ * (all are closed; more than 64 truncate, which is refused too).
+ */
+#define CMSG_ROOM	(CMSG_SPACE(sizeof(struct ucred)) + \
+			    CMSG_SPACE(sizeof(int) * 64))
 
 /*
  * Slots of size bytes: one, or with batch as many as DGRAM_SLOTS_BYTES
@@ -70,16 +75,28 @@ empty_datagram(int fd)
 	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) > 0;
 }
 
-/* Close descriptors passed along with a datagram; 1 when there were any. */
+/*
+ * Take d's credentials, and close descriptors passed along with it; 1
+ * when there were any, or the control data was cut short.
+ */
 static int
-close_passed(struct msghdr *m)
+take_control(struct msghdr *m, struct dgram *d)
 {
 	struct cmsghdr	*h;
 	size_t		 i, nfd;
 	int		 fd, passed = 0;
 
+	d->has_cred = 0;
 	for (h = CMSG_FIRSTHDR(m); h != NULL; h = CMSG_NXTHDR(m, h)) {
-		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+		if (h->cmsg_level != SOL_SOCKET)
+			continue;
+		if (h->cmsg_type == SCM_CREDENTIALS &&
+		    h->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+			memcpy(&d->cred, CMSG_DATA(h), sizeof(d->cred));
+			d->has_cred = 1;
+			continue;
+		}
+		if (h->cmsg_type != SCM_RIGHTS)
 			continue;
 		nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < nfd; i++) {
@@ -126,6 +143,7 @@ dgram_take(struct intake *in, int fd, unsigned int max, struct dgram *d,
 			d[0].kind = DGRAM_END;
 			d[0].len = 0;
 			d[0].data = in->buf;
+			d[0].has_cred = 0;
 			return 1;
 		}
 	}
@@ -133,7 +151,7 @@ dgram_take(struct intake *in, int fd, unsigned int max, struct dgram *d,
 		d[i].len = in->mm[i].msg_len;
 		d[i].data = in->buf + (size_t)i * in->size;
 		d[i].kind = DGRAM_REQUEST;
-		if (close_passed(&in->mm[i].msg_hdr))
+		if (take_control(&in->mm[i].msg_hdr, &d[i]))
 			d[i].kind = DGRAM_RIGHTS;
 		else if (d[i].len == 0) {
 			/*

@@ -23,9 +23,11 @@ struct dgram {
 	enum dgram_kind	 kind;
 	size_t		 len;		/* the datagram's whole length */
 	const char	*data;		/* its first min(len, size) bytes */
+	int		 has_cred;	/* it came with SCM_CREDENTIALS: */
+	struct ucred	 cred;		/* the sender's pid, uid, gid */
 };
 
-/* Slots of size bytes, their headers and room for passed descriptors. */
+/* Slots of size bytes, their headers, room for credentials and descriptors. */
 struct intake {
 	size_t		 size;
 	unsigned int	 slots;

@@ -1,7 +1,7 @@
 /*
  * Log lines: formatted here, with their syslog priority; written at once
  * until the listener's loop starts (log_start), queued from then on
- * (logq.c), denials and busy refusals through their rate limit
+ * (logq.c), denials, busy and handed-on refusals through their rate limit
  * (denials.c). A line is one write or one datagram, never interleaved.
  */
 #include <stdarg.h>
@@ -43,7 +43,7 @@ static int
 priority(enum log_level level, const char *verb, const char *fmt)
 {
 	if (verb != NULL && (strcmp(verb, "deny") == 0 ||
-	    strcmp(verb, "busy") == 0))
+	    strcmp(verb, "busy") == 0 || strcmp(verb, "handed-on") == 0))
 		return LOG_AUTHPRIV | LOG_NOTICE;
 	if (verb != NULL && strcmp(verb, "error") == 0)
 		return LOG_DAEMON | LOG_ERR;
@@ -62,7 +62,7 @@ summary(enum denial_kind kind, const char *line, size_t n)
 	    LOG_AUTHPRIV | LOG_NOTICE, line, n);
 }
 
-/* A denial or busy refusal: in full while under the rate limit, else counted. */
+/* Denial, busy or handed-on refusal: in full under the limit, else counted. */
 static void
 refusal(enum denial_kind kind, uid_t uid, int pri, const char *msg,
     size_t n)
@@ -124,6 +124,8 @@ log_peer(enum log_level level, const char *verb, const struct peer *p,
 		refusal(DENIAL_DENY, p->uid, pri, buf, len);
 	else if (strcmp(verb, "busy") == 0)
 		refusal(DENIAL_BUSY, p->uid, pri, buf, len);
+	else if (strcmp(verb, "handed-on") == 0)
+		refusal(DENIAL_HANDON, p->uid, pri, buf, len);
 	else
 		(void)logq_put(strcmp(verb, "run") == 0 ? LOGQ_RUN :
 		    LOGQ_NORMAL, pri, buf, len);

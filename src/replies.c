@@ -207,8 +207,14 @@ replies_take(struct client *c, const char *buf, size_t n)
 		proto_reason(&r, c->busy_why, sizeof(c->busy_why));
 		return;
 	}
-	/* A denied connection is refused once, whatever was sent. */
-	if (r.type == PROTO_REFUSED && r.status == EX_NOPERM) {
+	/*
+	 * A denied connection is refused once, whatever was sent. Once the
+	 * hello was answered the connection was admitted: a 77 then refuses
+	 * one record (sent, the listener says, by a process the connection
+	 * was handed on to) and is reported as other refusals are.
+	 */
+	if (r.type == PROTO_REFUSED && r.status == EX_NOPERM &&
+	    (!c->said_hello || c->hello)) {
 		c->refused = 1;
 		fail(c, r.status);
 		say_refused("refused: ", &r);

@@ -132,3 +132,31 @@ conn.send(b'$bad')
 		assert_equal "$stderr" "peerrelay: protocol error: malformed reply of type 'A' (${#bad} bytes)"
 	done
 }
+
+@test "send --lines: an r77 after the hello's answer refuses that record alone (a handed-on connection)" {
+	fake_listener "$TDIR/h.sock" '
+assert conn.recv(65536) == b""
+conn.send(b"hA")
+assert conn.recv(65536) == b"one"
+conn.send(b"A1")
+assert conn.recv(65536) == b"two"
+conn.send(b"r77 connection handed on to another process")
+assert conn.recv(65536) == b"three"
+conn.send(b"A1")
+'
+	printf 'one\ntwo\nthree\n' >"$TDIR/in"
+	run --separate-stderr "$PEERRELAY" send --lines --timeout 10 "$TDIR/h.sock" <"$TDIR/in"
+	assert_equal "$status" 77
+	assert_equal "$stderr" "peerrelay: record 2 refused: connection handed on to another process"
+}
+
+@test "send --lines: a hello refused 77 on a connection left open ends send at once (77)" {
+	fake_listener "$TDIR/h.sock" '
+assert conn.recv(65536) == b""
+conn.send(b"r77 connection handed on to another process")
+conn.recv(65536)
+'
+	run --separate-stderr "$PEERRELAY" send --lines --timeout 10 "$TDIR/h.sock" <<<"one"
+	assert_equal "$status" 77
+	assert_equal "$stderr" "peerrelay: refused: connection handed on to another process"
+}

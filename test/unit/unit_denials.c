@@ -67,5 +67,13 @@ main(void)
 	    "other uids: 11 more denials in 20 s") == 0,
 	    "other uids in one line, kept until it is taken: %s",
 	    nsaid > 0 ? said[0] : "none");
+	nsaid = 0;
+	for (i = 0, full = 0; i < 20; i++)
+		full += denials_take(DENIAL_HANDON, 0, 50000 + i);
+	(void)denials_timers(50000 + DENIALS_WINDOW_MS, 0, emit);
+	CHECK(full == DENIALS_FULL && nsaid == 1 && strcmp(said[0],
+	    "uid 0: 15 more handed-on refusals in 10 s") == 0,
+	    "handed-on refusals: a window and a summary of their own: %s",
+	    nsaid > 0 ? said[0] : "none");
 	return UNIT_DONE();
 }

@@ -138,6 +138,31 @@ main(void)
 	    "(Linux cannot tell them apart)");
 	close(sv[0]);
 	close(sv[1]);
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1) {
+		printf("Bail out! socketpair\n");
+		return 1;
+	}
+	(void)send(sv[1], "plain", 5, 0);
+	n = dgram_take(&in, sv[0], DGRAM_SLOTS, d, &gone);
+	CHECK(n == 1 && d[0].kind == DGRAM_REQUEST && !d[0].has_cred,
+	    "without SO_PASSCRED: no credentials");
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &(int){ 1 },
+	    sizeof(int));
+	(void)send(sv[1], "a", 1, 0);
+	(void)send(sv[1], "", 0, 0);
+	n = dgram_take(&in, sv[0], DGRAM_SLOTS, d, &gone);
+	CHECK(n == 2 && d[0].has_cred && d[0].cred.pid == getpid() &&
+	    d[0].cred.uid == getuid() && d[0].cred.gid == getgid() &&
+	    d[1].kind == DGRAM_EMPTY && d[1].has_cred,
+	    "with SO_PASSCRED: each datagram's pid, real uid and gid, an "
+	    "empty one's too");
+	(void)send_fd(sv[1], "fd", 2, p[0]);
+	n = dgram_take(&in, sv[0], DGRAM_SLOTS, d, &gone);
+	CHECK(n == 1 && d[0].kind == DGRAM_RIGHTS && d[0].has_cred,
+	    "credentials and a descriptor: both seen, the descriptor closed");
+	close(sv[0]);
+	close(sv[1]);
 	intake_free(&in);
 
 	CHECK(intake_init(&in, 4 * 1024 * 1024, 1, 64) == 0 && in.slots == 1,
