@@ -240,11 +240,18 @@ config_check(struct config *c, int *lfd, struct fault *f)
 		return fail(f, EX_USAGE, "--max-conns %u: needs %llu "
 		    "descriptors, the limit is %llu", c->max_conns, need, limit);
 	if (!c->activated && !c->addr.abstract && c->addr.dirfd == -1 &&
-	    addr_open_dir(&c->addr, geteuid(), why, sizeof(why)) == -1)
+	    addr_open_dir(&c->addr, geteuid(), why, sizeof(why)) == -1) {
+		/* --check before the directory is made (RuntimeDirectory=). */
+		if (lfd == NULL && errno == ENOENT) {
+			log_line(LOG_ALWAYS, "note: %s: %s (a start now would "
+			    "exit %d)", c->addr.text, why, EX_UNAVAILABLE);
+			return 0;
+		}
 		return fail(f, errno == EPERM || errno == EINVAL ||
 		    errno == ENAMETOOLONG ? EX_USAGE : EX_UNAVAILABLE,
 		    "%s: %s%s", c->addr.text, errno == EPERM ?
 		    "unsafe socket directory: " : "", why);
+	}
 	if (lfd == NULL)
 		return probe_address(c, f);
 	return take_address(c, lfd, f);

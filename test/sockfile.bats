@@ -229,3 +229,12 @@ PAIRS=${STRESS_BOUNDS:+1000}
 	assert_output --regexp "^peerrelay: a{100}: the file name a{100} is too long: the socket is bound through /proc/self/fd/N/, which leaves 9[0-9] bytes for it$"
 	assert [ ! -e "$long" ]
 }
+
+@test "--check before the socket's directory exists: a note and 0; a start then exits 69 naming it" {
+	run --separate-stderr "$PEERRELAY" listen --check "$TDIR/later/s.sock"
+	assert_success
+	assert_equal "$stderr" "peerrelay: note: $TDIR/later/s.sock: $TDIR/later: No such file or directory (a start now would exit 69)"
+	run timeout 2 "$PEERRELAY" listen "$TDIR/later/s.sock"
+	assert_equal "$status" 69
+	assert_output "peerrelay: $TDIR/later/s.sock: $TDIR/later: No such file or directory"
+}

@@ -723,6 +723,9 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 			fi
 		done
 		args=("${args[@]//\/usr\/lib\/peerrelay/$TDIR/root/usr/lib/peerrelay}")
+		# The socket's directory, as the socket unit makes it.
+		args=("${args[@]//\/run\/peerrelay/$TDIR/root/run/peerrelay}")
+		mkdir -p -m 755 "$TDIR/root/run/peerrelay"
 		[ "${args[0]}" = /usr/bin/peerrelay ]
 		args[0]=$PEERRELAY
 		[ "${args[2]}" = --check ] || args=("${args[0]}" listen --check "${args[@]:2}")
