@@ -65,6 +65,17 @@ addr_connect(const struct addr *a, int fd)
 	return connect(fd, (const struct sockaddr *)&a->sun, a->len);
 }
 
+/* Close fd after a failure, keeping its errno; -1. */
+static int
+close_failed(int fd)
+{
+	int	 saved = errno;
+
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 /*
  * Open the directory of a path address once, through the safe-path check
  * (every component owned by root or me, not writable by others but for a
@@ -144,7 +155,7 @@ lock_name(const struct addr *a, uid_t me)
 {
 	char		 name[sizeof(a->name) + sizeof(".lock")];
 	struct stat	 st;
-	int		 fd, saved;
+	int		 fd;
 
 	snprintf(name, sizeof(name), "%s.lock", a->name);
 	fd = openat(a->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW |
@@ -162,10 +173,7 @@ lock_name(const struct addr *a, uid_t me)
 			goto fail;
 	return fd;
 fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return close_failed(fd);
 }
 
 /*
@@ -276,7 +284,7 @@ int
 addr_listen(struct addr *a, mode_t mode, uid_t uid, gid_t gid,
     int backlog, const char **step)
 {
-	int	 fd, saved;
+	int	 fd;
 
 	*step = "socket";
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -295,10 +303,7 @@ addr_listen(struct addr *a, mode_t mode, uid_t uid, gid_t gid,
 		goto fail;
 	return fd;
 fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return close_failed(fd);
 }
 
 /*
