@@ -5,7 +5,7 @@
 # swapped in later is never followed); PATH.lock keeps two listeners
 # starting at once, or one stopping and one starting, from both coming up
 # or deleting each other's file. Attackers are real nobody processes.
-# bats file_tags=security
+# bats file_tags=stress,security
 
 load helpers
 
@@ -177,7 +177,7 @@ race_pair() {
 	wait "$LOSER" || LOSER_STATUS=$?
 }
 
-# `make check-stress` runs more pairs: the fault showed 4 times in 1000.
+# `make check-stress` (tag stress) runs 1000 pairs: the old fault showed 3-4 times in 1000.
 PAIRS=${STRESS_BOUNDS:+1000}
 
 @test "200 pairs of listeners started on one path at once: exactly one serves, the other exits 69 naming the address" {
