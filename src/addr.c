@@ -107,8 +107,9 @@ addr_open_dir(struct addr *a, uid_t me, char *why, size_t size)
 	}
 	if (safepath_open(dir, me, &fd, why, size) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		saved = S_ISDIR(st.st_mode) ? errno : ENOTDIR;
+	saved = fstat(fd, &st) == -1 ? errno :
+	    !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+	if (saved != 0) {
 		snprintf(why, size, "%s: %s", dir, strerror(saved));
 		goto fail;
 	}

@@ -4,7 +4,8 @@
  * (past --max-conns-per-uid, told r75 busy so that send retries), so that
  * one user's connections, however many and however silent, leave room
  * for the rest. A peer turned away is closed unserved. For one admitted,
- * the ids its process holds, which each datagram's sender must have.
+ * the ids its process holds, which each datagram's sender must have
+ * (admit_sender: else the connection was handed on).
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -96,4 +97,33 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 	if (PEER_CRED_CHECK)
 		peer_read_ids(fd, p);
 	return 1;
+}
+
+/*
+ * Was d sent by the process that connected (or one holding its ids)?
+ * NULL when so. Else the connection was handed on and its sender borrows
+ * nothing: the reason to refuse d with (r77), logged with the connector
+ * and the sender. The connection goes on: its connector may still send.
+ */
+const char *
+admit_sender(const struct peer *p, const struct dgram *d)
+{
+	const struct ucred	*uc = d->has_cred ? &d->cred : NULL;
+
+	if (peer_sent(p, uc))
+		return NULL;
+	if (!peer_cred_known(p, uc)) {
+		log_peer(LOG_ALWAYS, "handed-on", p, "ids=%s "
+		    "reason=no sender credentials", peer_ids_source(p));
+		return "no sender credentials";
+	}
+	log_peer(LOG_ALWAYS, "handed-on", p, "sender_pid=%ld sender_uid=%lu "
+	    "sender_gid=%lu uids=%lu,%lu,%lu gids=%lu,%lu,%lu ids=%s "
+	    "reason=connection handed on to another process",
+	    (long)uc->pid, (unsigned long)uc->uid, (unsigned long)uc->gid,
+	    (unsigned long)p->uids[0], (unsigned long)p->uids[1],
+	    (unsigned long)p->uids[2], (unsigned long)p->gids[0],
+	    (unsigned long)p->gids[1], (unsigned long)p->gids[2],
+	    peer_ids_source(p));
+	return "connection handed on to another process";
 }

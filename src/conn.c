@@ -114,34 +114,6 @@ conn_close(struct conn *c, const char *why)
 }
 
 /*
- * A datagram not sent by the process that connected (nor by one with its
- * ids): the connection was handed on, and its sender borrows nothing.
- * Refused and logged with both; the connection goes on, since its
- * connector may still send on it.
- */
-static void
-refuse_handed_on(struct conn *c, const struct dgram *d)
-{
-	const struct peer	*p = &c->peer;
-
-	if (!d->has_cred || (d->cred.pid == 0 && p->pid != 0)) {
-		log_peer(LOG_ALWAYS, "handed-on", p, "ids=%s "
-		    "reason=no sender credentials", peer_ids_source(p));
-		refuse(c, EX_NOPERM, "no sender credentials");
-		return;
-	}
-	log_peer(LOG_ALWAYS, "handed-on", p, "sender_pid=%ld sender_uid=%lu "
-	    "sender_gid=%lu uids=%lu,%lu,%lu gids=%lu,%lu,%lu ids=%s "
-	    "reason=connection handed on to another process",
-	    (long)d->cred.pid, (unsigned long)d->cred.uid,
-	    (unsigned long)d->cred.gid, (unsigned long)p->uids[0],
-	    (unsigned long)p->uids[1], (unsigned long)p->uids[2],
-	    (unsigned long)p->gids[0], (unsigned long)p->gids[1],
-	    (unsigned long)p->gids[2], peer_ids_source(p));
-	refuse(c, EX_NOPERM, "connection handed on to another process");
-}
-
-/*
  * Refuse what cannot be a request, or what another process sent, or
  * answer the hello; 1 when taken care of.
  */
@@ -149,11 +121,11 @@ static int
 check_datagram(struct conn *c, const struct dgram *d,
     const struct config *cfg)
 {
-	char	 why[96], msg[8];
+	const char	*handed;
+	char		 why[96], msg[8];
 
-	if (PEER_CRED_CHECK &&
-	    !peer_sent(&c->peer, d->has_cred ? &d->cred : NULL)) {
-		refuse_handed_on(c, d);
+	if (PEER_CRED_CHECK && (handed = admit_sender(&c->peer, d)) != NULL) {
+		refuse(c, EX_NOPERM, handed);
 		return 1;
 	}
 	switch (d->kind) {

@@ -259,17 +259,25 @@ peer_ids_source(const struct peer *p)
 }
 
 /*
- * Are uc (a datagram's SCM_CREDENTIALS; NULL: it had none) the
- * connector's: uid among its real, effective and saved uids, gid among
- * its gids? A pid of 0 where the connector's is known means the kernel
- * never recorded the sender: no credentials.
+ * Did the kernel record a datagram's sender? uc is its SCM_CREDENTIALS
+ * (NULL: it had none); a pid of 0 where the connector's is known means
+ * the kernel never recorded the sender.
+ */
+int
+peer_cred_known(const struct peer *p, const struct ucred *uc)
+{
+	return uc != NULL && (uc->pid != 0 || p->pid == 0);
+}
+
+/*
+ * Are uc (as for peer_cred_known) the connector's: recorded, uid among
+ * its real, effective and saved uids, gid among its gids?
  */
 int
 peer_sent(const struct peer *p, const struct ucred *uc)
 {
-	if (uc == NULL || (uc->pid == 0 && p->pid != 0))
-		return 0;
-	return among(p->uids, uc->uid) && among(p->gids, uc->gid);
+	return peer_cred_known(p, uc) && among(p->uids, uc->uid) &&
+	    among(p->gids, uc->gid);
 }
 
 /*

@@ -46,6 +46,7 @@ int	peer_read(int, struct peer *);
 void	peer_read_ids(int, struct peer *);
 int	peer_proc_ids(pid_t, int, uid_t [3], gid_t [3]);
 int	peer_parse_status(const char *, uid_t [3], gid_t [3]);
+int	peer_cred_known(const struct peer *, const struct ucred *);
 int	peer_sent(const struct peer *, const struct ucred *);
 const char *peer_ids_source(const struct peer *);
 void	peer_names(struct peer *);
