@@ -112,7 +112,8 @@ admit_sender(const struct peer *p, const struct dgram *d)
 
 	if (peer_sent(p, uc))
 		return NULL;
-	if (!peer_cred_known(p, uc)) {
+	/* uc == NULL too, for the analyzers that do not look into peer.c. */
+	if (uc == NULL || !peer_cred_known(p, uc)) {
 		log_peer(LOG_ALWAYS, "handed-on", p, "ids=%s "
 		    "reason=no sender credentials", peer_ids_source(p));
 		return "no sender credentials";
