@@ -38,6 +38,9 @@ static const char listen_usage[] =
 "  -g, --allow-group GROUP|GID   allow this primary or supplementary group\n"
 "      --allow-any               allow every peer\n"
 "                                (default: only the listener's own uid)\n"
+"      --require-unit UNIT       and the peer's process is in this systemd\n"
+"                                unit (repeatable; Linux 6.5 or later)\n"
+"      --require-cgroup PATH     and in this cgroup or below it (repeatable)\n"
 "  -f, --format text|json|raw    print mode record format (text)\n"
 "  -s, --max-size BYTES          largest datagram, K/M suffix (64K, up to 4M)\n"
 "  -c, --max-conns N             connections served at once (64, up to 1024)\n"
@@ -72,11 +75,15 @@ static int
 parse_switches(int argc, char **argv, struct config *c)
 {
 	enum { OPT_ALLOW_ANY = 256, OPT_ONCE, OPT_RUN_AS, OPT_SYSLOG,
-	    OPT_CHECK, OPT_STOP_TIMEOUT, OPT_PER_UID };
+	    OPT_CHECK, OPT_STOP_TIMEOUT, OPT_PER_UID, OPT_REQ_UNIT,
+	    OPT_REQ_CGROUP };
 	static const struct option longopts[] = {
 		{ "allow-user",		required_argument, NULL, 'u' },
 		{ "allow-group",	required_argument, NULL, 'g' },
 		{ "allow-any",		no_argument,	   NULL, OPT_ALLOW_ANY },
+		{ "require-unit",	required_argument, NULL, OPT_REQ_UNIT },
+		{ "require-cgroup",	required_argument, NULL,
+		    OPT_REQ_CGROUP },
 		{ "format",		required_argument, NULL, 'f' },
 		{ "max-size",		required_argument, NULL, 's' },
 		{ "max-conns",		required_argument, NULL, 'c' },
@@ -122,6 +129,18 @@ parse_switches(int argc, char **argv, struct config *c)
 			break;
 		case OPT_ALLOW_ANY:
 			c->policy.any = 1;
+			break;
+		case OPT_REQ_UNIT:
+			if (policy_require_unit(&c->policy, optarg,
+			    &errstr) == -1)
+				errx(EX_USAGE, "--require-unit %s: %s", optarg,
+				    errstr);
+			break;
+		case OPT_REQ_CGROUP:
+			if (policy_require_cgroup(&c->policy, optarg,
+			    &errstr) == -1)
+				errx(EX_USAGE, "--require-cgroup %s: %s", optarg,
+				    errstr);
 			break;
 		case 'f':
 			if (record_format_parse(optarg, &c->format) == -1)

@@ -1,6 +1,7 @@
 /*
  * Admission of a connection just accepted: the peer's credentials read
- * once, the policy (a denied peer is told r77), and the per-uid slots
+ * once, the policy (a denied peer is told r77), its process examined
+ * (ids, cgroup) and the cgroup conditions (else r77), the per-uid slots
  * (past --max-conns-per-uid, told r75 busy so that send retries), so that
  * one user's connections, however many and however silent, leave room
  * for the rest. A peer turned away is closed unserved. For one admitted,
@@ -62,7 +63,8 @@ int
 admit(int fd, const struct config *cfg, const struct conn *all,
     struct peer *p)
 {
-	char		 msg[128];
+	char		 msg[128], cg[LOG_CGROUP_SIZE];
+	const char	*unmet, *why;
 	unsigned int	 held;
 
 	/*
@@ -79,7 +81,20 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 	}
 	peer_names(p);
 	if (!policy_allows(&cfg->policy, p)) {
-		log_peer(LOG_ALWAYS, "deny", p, "group=%s", p->group);
+		log_peer(LOG_ALWAYS, "deny", p, "group=%s failed=users",
+		    p->group);
+		turn_away(fd, msg, proto_denial(msg, sizeof(msg),
+		    (unsigned long)p->uid));
+		peer_free(p);
+		return 0;
+	}
+	/* Its process now: the ids it holds and its cgroup. */
+	peer_examine(fd, p, &cfg->cgroup);
+	if ((unmet = policy_unmet(&cfg->policy, p)) != NULL) {
+		why = peer_cgroup_why(p);
+		log_peer(LOG_ALWAYS, "deny", p, "group=%s%s failed=%s%s%s",
+		    p->group, log_cgroup(p, cg, sizeof(cg)), unmet,
+		    why != NULL ? " reason=" : "", why != NULL ? why : "");
 		turn_away(fd, msg, proto_denial(msg, sizeof(msg),
 		    (unsigned long)p->uid));
 		peer_free(p);
@@ -94,8 +109,6 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 		peer_free(p);
 		return 0;
 	}
-	if (PEER_CRED_CHECK)
-		peer_read_ids(fd, p);
 	return 1;
 }
 

@@ -16,6 +16,7 @@
 
 #include "activate.h"
 #include "addr.h"
+#include "cgroup.h"
 #include "config.h"
 #include "ids.h"
 #include "log.h"
@@ -48,6 +49,7 @@ config_init(struct config *c)
 	c->owner_uid = (uid_t)-1;
 	c->owner_gid = (gid_t)-1;
 	c->logfd = -1;
+	cgroup_init(&c->cgroup);
 }
 
 /* --keep-env NAME: a portable variable name the listener does not set itself. */
@@ -197,6 +199,36 @@ trust_command(const char *path, struct fault *f)
 }
 
 /*
+ * The cgroup v2 hierarchy and what the kernel offers, read for every
+ * listener (peers' cgroups go to the command and the records); the
+ * --require-* conditions refuse to start without them, never weakened.
+ */
+static int
+check_cgroups(struct config *c, int check, struct fault *f)
+{
+	const struct policy	*pol = &c->policy;
+	const char		*opt;
+	size_t			 i;
+
+	opt = pol->nunits > 0 ? "--require-unit" : "--require-cgroup";
+	if (cgroup_open(&c->cgroup) == -1 && pol->nunits + pol->ncgroups > 0)
+		return fail(f, EX_UNAVAILABLE, "%s: no cgroup v2 hierarchy is "
+		    "mounted (no cgroup2 in /proc/self/mountinfo)", opt);
+	if (pol->nunits + pol->ncgroups > 0 &&
+	    c->cgroup.kernel == CGROUP_NO_PEERPIDFD)
+		return fail(f, EX_UNAVAILABLE, "%s: needs SO_PEERPIDFD (Linux "
+		    "6.5 or later) to read a peer's cgroup race-free, and this "
+		    "kernel lacks it", opt);
+	for (i = 0; check && i < pol->ncgroups; i++)
+		if (cgroup_exists(&c->cgroup, pol->cgroups[i]) == -1)
+			log_line(LOG_ALWAYS, "note: --require-cgroup %s: %s now "
+			    "(peers below it are allowed once it exists)",
+			    pol->cgroups[i], errno == ENOENT ? "no such cgroup" :
+			    strerror(errno));
+	return 0;
+}
+
+/*
  * Every start-up check, in order; with lfd, a start (the last step binds
  * the address into *lfd), else --check. -1 and f on the first refusal.
  */
@@ -210,6 +242,8 @@ config_check(struct config *c, int *lfd, struct fault *f)
 	if (c->activated && activate_socket(&c->act, &c->addr, 0,
 	    &errstr) == -1)
 		return fail(f, EX_UNAVAILABLE, "socket activation: %s", errstr);
+	if (check_cgroups(c, lfd == NULL, f) == -1)
+		return -1;
 	if (c->command != NULL &&
 	    spawn_resolve(c->command[0], c->path, sizeof(c->path)) == -1)
 		return fail(f, EX_USAGE, "%s: not found or not executable",
@@ -308,6 +342,15 @@ print_policy(const struct config *c)
 		printf("allow: group %s (gid %lu)\n",
 		    name_of(IDS_GROUP, pol->gids[i], n1, sizeof(n1)),
 		    (unsigned long)pol->gids[i]);
+	for (i = 0; i < pol->nunits; i++)
+		printf("require-unit: %s\n", pol->units[i]);
+	for (i = 0; i < pol->ncgroups; i++)
+		printf("require-cgroup: %s\n", pol->cgroups[i]);
+	if (c->cgroup.dirfd != -1)
+		printf("cgroups: v2 at %s; ", c->cgroup.mount);
+	else
+		printf("cgroups: ");
+	printf("%s\n", cgroup_kernel_text(&c->cgroup));
 	if (c->command == NULL)
 		printf("mode: print (format %s)\n", c->format == RECORD_JSON ?
 		    "json" : c->format == RECORD_RAW ? "raw" : "text");
@@ -357,6 +400,7 @@ void
 config_free(struct config *c)
 {
 	runas_free(&c->runas);
+	cgroup_close(&c->cgroup);
 	if (c->logfd != -1)
 		close(c->logfd);
 	c->logfd = -1;

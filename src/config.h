@@ -9,6 +9,7 @@
 
 #include "activate.h"
 #include "addr.h"
+#include "cgroup.h"
 #include "policy.h"
 #include "privdrop.h"
 #include "record.h"
@@ -48,6 +49,7 @@ struct config {
 	int			 logfd;		/* --syslog: /dev/log, or -1 */
 	const char		*run_as;	/* --run-as as given, or NULL */
 	struct runas		 runas;
+	struct cgroup_fs	 cgroup;	/* where peers' cgroups are read */
 };
 
 /* Why start-up refused: the exit status and the message. */

@@ -73,6 +73,8 @@ int
 conn_open(struct conn *c, int fd, const struct config *cfg,
     const struct spawner *sp, const struct conn *all)
 {
+	char	 cg[LOG_CGROUP_SIZE];
+
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	job_init(&c->job);
@@ -86,7 +88,8 @@ conn_open(struct conn *c, int fd, const struct config *cfg,
 		refuse(c, EX_SOFTWARE, "internal error");
 		c->eof = 1;
 	}
-	log_peer(LOG_NORMAL, "allow", &c->peer, "group=%s", c->peer.group);
+	log_peer(LOG_NORMAL, "allow", &c->peer, "group=%s%s", c->peer.group,
+	    log_cgroup(&c->peer, cg, sizeof(cg)));
 	return 1;
 }
 

@@ -1,4 +1,7 @@
-/* Resolving user and group specs and names through the system databases. */
+/*
+ * Resolving user and group specs and names through the system databases;
+ * names of peers through a short-lived cache.
+ */
 #include <sys/types.h>
 
 #include <grp.h>
@@ -6,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "ids.h"
 
 /* (uid_t)-1 and (gid_t)-1 mean "no change" to chown(2): never a real id. */
@@ -118,4 +122,45 @@ ids_name(enum ids_kind kind, id_t id, char *buf, size_t size,
 		return none;
 	}
 	return buf;
+}
+
+/*
+ * Names seen lately, by id: a busy listener reads the user and group
+ * databases once per id every NAME_TTL_MS, not on every connection. The
+ * policy never uses them (it holds numbers); a renamed user shows under
+ * the old name for at most that long.
+ */
+#define NAME_SLOTS	8
+#define NAME_TTL_MS	5000
+
+struct name_cache {
+	struct {
+		unsigned long	 id;
+		long long	 expires;	/* 0: empty slot */
+		char		 name[256];
+	}		 slot[NAME_SLOTS];
+	unsigned int	 next;		/* the slot to reuse */
+};
+
+static struct name_cache	 users, groups;
+
+/* ids_name with no default, through the cache. */
+void
+ids_name_cached(enum ids_kind kind, id_t id, char *buf, size_t size)
+{
+	struct name_cache	*nc = kind == IDS_USER ? &users : &groups;
+	long long		 now = now_ms();
+	unsigned int		 i;
+
+	for (i = 0; i < NAME_SLOTS; i++) {
+		if (nc->slot[i].expires > now && nc->slot[i].id == id) {
+			strlcpy(buf, nc->slot[i].name, size);
+			return;
+		}
+	}
+	(void)ids_name(kind, (id_t)id, buf, size, NULL);
+	i = nc->next++ % NAME_SLOTS;
+	nc->slot[i].id = id;
+	nc->slot[i].expires = now + NAME_TTL_MS;
+	strlcpy(nc->slot[i].name, buf, sizeof(nc->slot[i].name));
 }

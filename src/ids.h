@@ -15,5 +15,6 @@ enum ids_kind {
 };
 
 const char *ids_name(enum ids_kind, id_t, char *, size_t, const char *);
+void	ids_name_cached(enum ids_kind, id_t, char *, size_t);
 
 #endif

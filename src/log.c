@@ -4,16 +4,19 @@
  * (logq.c), denials, busy and handed-on refusals through their rate limit
  * (denials.c). A line is one write or one datagram, never interleaved.
  */
+#define LIBBSD_OPENBSD_VIS
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <vis.h>
 
 #include "clock.h"
 #include "denials.h"
 #include "log.h"
 #include "logq.h"
 #include "peer.h"
+#include "record.h"
 
 static int	 verbosity = LOG_NORMAL;
 static int	 stopping;	/* at exit, summaries may take the whole queue */
@@ -129,6 +132,27 @@ log_peer(enum log_level level, const char *verb, const struct peer *p,
 	else
 		(void)logq_put(strcmp(verb, "run") == 0 ? LOGQ_RUN :
 		    LOGQ_NORMAL, pri, buf, len);
+}
+
+/*
+ * " cgroup=PATH unit=UNIT" for a peer whose cgroup is known (else ""),
+ * escaped as text records escape fields: for allow and deny lines.
+ */
+const char *
+log_cgroup(const struct peer *p, char *buf, size_t size)
+{
+	char	 vis[4 * CGROUP_PATH_MAX + 1];
+	int	 n;
+
+	buf[0] = '\0';
+	if (p->cgroup == NULL || size < 16 || strnvisx(vis, sizeof(vis),
+	    p->cgroup, strlen(p->cgroup), RECORD_VIS_FLAGS) == -1)
+		return buf;
+	n = snprintf(buf, size, " cgroup=%s%s%s", vis, p->unit != NULL ?
+	    " unit=" : "", p->unit != NULL ? p->unit : "");
+	if (n >= 0 && (size_t)n >= size)
+		memcpy(buf + size - 6, "[...]", 6);
+	return buf;
 }
 
 /*

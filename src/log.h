@@ -16,6 +16,9 @@ enum log_level {
 	LOG_VERBOSE = 2
 };
 
+/* Room for log_cgroup's fields; a longer path is cut, marked "[...]". */
+#define LOG_CGROUP_SIZE	640
+
 void	log_set_verbosity(int);
 int	log_open_syslog(void);
 void	log_set_syslog(int);
@@ -23,6 +26,7 @@ void	log_line(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_peer(enum log_level, const char *, const struct peer *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
+const char *log_cgroup(const struct peer *, char *, size_t);
 int	log_request(const struct peer *, size_t);
 void	log_request_failed(int);
 int	log_start(unsigned int);

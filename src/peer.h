@@ -1,12 +1,15 @@
 /*
  * A connected peer's identity: as the kernel recorded it at connect(),
- * and the ids the process that connected held when it was accepted.
+ * and the ids and cgroup the process that connected held when it was
+ * accepted.
  */
 #ifndef PEERRELAY_PEER_H
 #define PEERRELAY_PEER_H
 
 #include <sys/socket.h>
 #include <sys/types.h>
+
+#include "cgroup.h"
 
 #define PEER_INLINE_GROUPS	32
 
@@ -27,6 +30,15 @@ enum peer_ids_from {
 	PEER_IDS_PROC		/* /proc/PID/status, on older kernels */
 };
 
+/* The connector's cgroup, read at accept (peer_examine). */
+enum peer_cgroup {
+	PEER_CG_NONE = 0,	/* not read: no SO_PEERPIDFD or cgroup v2 */
+	PEER_CG_KNOWN,		/* read and confirmed: cgroup (and unit) */
+	PEER_CG_GONE,		/* it exited before it was examined */
+	PEER_CG_PIDNS,		/* pid 0: outside the listener's pid namespace */
+	PEER_CG_UNREAD		/* could not be read or confirmed: cg_why */
+};
+
 struct peer {
 	pid_t	 pid;
 	uid_t	 uid;
@@ -35,6 +47,10 @@ struct peer {
 	uid_t	 uids[3];
 	gid_t	 gids[3];
 	enum peer_ids_from ids_from;
+	enum peer_cgroup cg;
+	const char *cg_why;	/* PEER_CG_UNREAD: why */
+	char	*cgroup;	/* PEER_CG_KNOWN: its path, else NULL */
+	char	*unit;		/* the unit the path names (same allocation), or NULL */
 	int	 ngroups;
 	gid_t	*groups;	/* inline or allocated */
 	gid_t	 inline_groups[PEER_INLINE_GROUPS];
@@ -43,9 +59,11 @@ struct peer {
 };
 
 int	peer_read(int, struct peer *);
-void	peer_read_ids(int, struct peer *);
+void	peer_examine(int, struct peer *, const struct cgroup_fs *);
+const char *peer_cgroup_why(const struct peer *);
 int	peer_proc_ids(pid_t, int, uid_t [3], gid_t [3]);
 int	peer_parse_status(const char *, uid_t [3], gid_t [3]);
+int	peer_among(const unsigned int [3], unsigned int);
 int	peer_cred_known(const struct peer *, const struct ucred *);
 int	peer_sent(const struct peer *, const struct ucred *);
 const char *peer_ids_source(const struct peer *);

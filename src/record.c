@@ -211,6 +211,32 @@ put_json_name(FILE *fp, const char *name)
 		put_json_string(fp, name, n);
 }
 
+/*
+ * "cgroup" and "unit": strings, or null when not known (or no unit). A
+ * path that is not UTF-8 (a delegated owner names its cgroups) is given
+ * as "cgroup_base64" instead, its "cgroup" null.
+ */
+static void
+put_json_cgroup(FILE *fp, const struct peer *p)
+{
+	size_t	 n = p->cgroup != NULL ? strlen(p->cgroup) : 0;
+
+	fputs("\"cgroup\":", fp);
+	if (p->cgroup == NULL)
+		fputs("null", fp);
+	else if (record_utf8_valid((const unsigned char *)p->cgroup, n) == n)
+		put_json_string(fp, p->cgroup, n);
+	else {
+		fputs("null,\"cgroup_base64\":", fp);
+		put_base64(fp, (const unsigned char *)p->cgroup, n);
+	}
+	fputs(",\"unit\":", fp);
+	if (p->unit == NULL)
+		fputs("null", fp);
+	else
+		put_json_string(fp, p->unit, strlen(p->unit));
+}
+
 static int
 write_text(FILE *fp, const struct peer *p, const char *data, size_t len)
 {
@@ -224,6 +250,13 @@ write_text(FILE *fp, const struct peer *p, const char *data, size_t len)
 	fputs(" groups=", fp);
 	for (i = 0; i < p->ngroups; i++)
 		fprintf(fp, "%s%lu", i ? "," : "", (unsigned long)p->groups[i]);
+	/* Empty when not known (or, unit, when the path names none). */
+	fputs(" cgroup=", fp);
+	if (p->cgroup != NULL)
+		put_vis(fp, p->cgroup, strlen(p->cgroup));
+	fputs(" unit=", fp);
+	if (p->unit != NULL)
+		put_vis(fp, p->unit, strlen(p->unit));
 	fprintf(fp, " size=%zu data=", len);
 	if (put_vis(fp, data, len) == -1)
 		return -1;
@@ -245,7 +278,9 @@ write_json(FILE *fp, const struct peer *p, const char *data, size_t len)
 	fputs(",\"groups\":[", fp);
 	for (i = 0; i < p->ngroups; i++)
 		fprintf(fp, "%s%lu", i ? "," : "", (unsigned long)p->groups[i]);
-	fprintf(fp, "],\"size\":%zu,\"encoding\":\"%s\",\"data\":", len,
+	fputs("],", fp);
+	put_json_cgroup(fp, p);
+	fprintf(fp, ",\"size\":%zu,\"encoding\":\"%s\",\"data\":", len,
 	    utf8 ? "utf-8" : "base64");
 	if (utf8)
 		put_json_string(fp, data, len);

@@ -22,7 +22,7 @@
 #include "spawn.h"
 
 /* Variables set per connection, after the start-up ones. */
-#define PEER_VARS	5
+#define PEER_VARS	7
 #define SAFE_PATH	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static int
@@ -145,6 +145,9 @@ spawn_env(const struct spawner *sp, const struct peer *p)
 
 	slots = sp->nbase + PEER_VARS + 1;
 	room = 4 * 40 + sizeof(p->user) + sizeof(p->group) + 32;
+	if (p->cgroup != NULL)
+		room += strlen(p->cgroup) + 64 + (p->unit != NULL ?
+		    strlen(p->unit) : 0);
 	if ((env = malloc(slots * sizeof(*env) + room)) == NULL)
 		return NULL;
 	s = (char *)(env + slots);
@@ -165,6 +168,10 @@ spawn_env(const struct spawner *sp, const struct peer *p)
 		ADD("UNIXREMOTEUSER=%s", p->user);
 	if (p->group[0] != '\0')
 		ADD("UNIXREMOTEGROUP=%s", p->group);
+	if (p->cgroup != NULL)
+		ADD("UNIXREMOTECGROUP=%s", p->cgroup);
+	if (p->unit != NULL)
+		ADD("UNIXREMOTEUNIT=%s", p->unit);
 #undef ADD
 	env[k] = NULL;
 	return env;

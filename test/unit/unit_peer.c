@@ -110,7 +110,7 @@ main(void)
 		return 1;
 	}
 	CHECK(peer_read(sv[0], &p) == 0, "peer_read on a socketpair");
-	peer_read_ids(sv[0], &p);
+	peer_examine(sv[0], &p, NULL);
 	CHECK(p.ids_from != PEER_IDS_PEERCRED && p.uids[0] == ru &&
 	    p.uids[1] == eu && p.uids[2] == su && p.gids[0] == rg &&
 	    p.gids[1] == eg && p.gids[2] == sg,
@@ -167,7 +167,7 @@ main(void)
 	sv[1] = accept(sv[0], NULL, NULL);
 	CHECK(ws == 0 && sv[1] != -1 && peer_read(sv[1], &p) == 0 &&
 	    p.pid == pid, "accepted after its connector was reaped");
-	peer_read_ids(sv[1], &p);
+	peer_examine(sv[1], &p, NULL);
 	CHECK(p.ids_from == PEER_IDS_PEERCRED && p.uids[0] == p.uid &&
 	    p.uids[1] == p.uid && p.uids[2] == p.uid && p.gids[0] == p.gid &&
 	    p.gids[1] == p.gid && p.gids[2] == p.gid,
