@@ -210,7 +210,7 @@ UNIT_SYSLOG="_SYSTEMD_UNIT=$SERVICE _TRANSPORT=syslog"
 UNIT_STDOUT="_SYSTEMD_UNIT=$SERVICE _TRANSPORT=stdout"
 
 # authpriv is facility 10, daemon 3; notice is priority 5, info 6.
-if journal_has '^deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup$' \
+if journal_has '^deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup failed=users$' \
     $UNIT_SYSLOG SYSLOG_FACILITY=10 PRIORITY=5; then
 	ok "journal: the denial at authpriv.notice: $(journal $UNIT_SYSLOG SYSLOG_FACILITY=10 PRIORITY=5 | grep '^deny' | tail -n 1)"
 else
