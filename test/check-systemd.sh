@@ -9,9 +9,19 @@
 # README.md says, and checks them from the host as root (nsenter): the
 # socket's file, who is served and who refused, the journal's facilities,
 # activation again after a stop, RemoveOnStop=, that ExecStartPre= checks
-# ExecStart='s policy; it reports systemd-analyze security. Ends with
-# "check-systemd: N passed, N failed"; exits 1 if any step failed. Needs
-# root, debootstrap and systemd-container.
+# ExecStart='s policy; it reports systemd-analyze security.
+#
+# The peer's unit (--require-unit), under that systemd: a listener run as
+# a transient service (pr-cg-listen.service) allows www-data in
+# pr-cg-allowed.service only; a request sent from that unit by
+# `systemd-run --wait --pipe -p User=www-data` is served, and its command
+# sees UNIXREMOTEUNIT and UNIXREMOTECGROUP (/system.slice/...); one from
+# pr-cg-other.service is refused (77, logged `deny ... failed=unit`); and
+# root in the allowed unit is refused by the user rule (failed=users): the
+# unit narrows the rule, never widens it.
+#
+# Ends with "check-systemd: N passed, N failed"; exits 1 if any step
+# failed. Needs root, debootstrap and systemd-container.
 set -u
 LC_ALL=C
 export LC_ALL
@@ -313,6 +323,83 @@ else
 	show_io
 fi
 
+# The peer's unit (--require-unit): a listener as a transient service
+# allows www-data only in pr-cg-allowed.service; requests come from
+# transient services that systemd-run starts (--pipe: their stdin, stdout
+# and stderr are systemd-run's; --wait: its status is theirs). Mode 0666:
+# past the socket file, peerrelay's own check is the gate tested here.
+CG_SOCK=/run/pr-cg.sock
+CG_LISTEN=pr-cg-listen.service
+CG_ALLOWED=pr-cg-allowed.service
+CG_OTHER=pr-cg-other.service
+CG_OPTS="-u www-data --require-unit $CG_ALLOWED --mode 0666 $CG_SOCK -- /usr/bin/env"
+CG_LOG="_SYSTEMD_UNIT=$CG_LISTEN"
+
+# unit_request UNIT [SYSTEMD-RUN OPTION...]: send a line from a transient
+# service UNIT (collected when it ends, failed or not, so the name can be
+# used again); status in $status, stdout in $out, stderr in $err.
+unit_request() {
+	local unit=$1
+	shift
+	inside sh -c 'echo "from $0" | exec "$@"' "$unit" \
+	    systemd-run --quiet --wait --pipe --collect --unit="$unit" "$@" \
+	    peerrelay send --expect-user root --timeout 20 $CG_SOCK \
+	    >"$run/out" 2>"$run/err"
+	status=$?
+	out=$(cat "$run/out")
+	err=$(cat "$run/err")
+}
+
+# has_line LINE: $out has LINE, whole.
+has_line() {
+	echo "$out" | grep -qxF -- "$1"
+}
+
+cgcheck=$(inside peerrelay listen --check $CG_OPTS 2>&1 | grep '^cgroups: ')
+out=$(inside systemd-run --quiet --unit=$CG_LISTEN peerrelay listen $CG_OPTS 2>&1)
+if [ $? -eq 0 ] && journal_has "^peerrelay: listening on $CG_SOCK " $CG_LOG; then
+	ok "a listener in $CG_LISTEN for www-data in $CG_ALLOWED only (${cgcheck:-no cgroups: line from --check})"
+else
+	not_ok "no listener in $CG_LISTEN (${cgcheck:-no cgroups: line from --check})"
+	[ -z "$out" ] || echo "$out" | indent
+	inside systemctl status --no-pager $CG_LISTEN 2>&1 | indent
+fi
+
+unit_request $CG_ALLOWED -p User=www-data
+if [ $status -eq 0 ] && has_line UNIXREMOTEUSER=www-data &&
+    has_line "UNIXREMOTEUNIT=$CG_ALLOWED" &&
+    has_line "UNIXREMOTECGROUP=/system.slice/$CG_ALLOWED" &&
+    journal_has "^peerrelay: allow pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data cgroup=/system.slice/$CG_ALLOWED unit=$CG_ALLOWED\$" $CG_LOG; then
+	ok "www-data in $CG_ALLOWED is served: UNIXREMOTEUNIT=$CG_ALLOWED, UNIXREMOTECGROUP=/system.slice/$CG_ALLOWED"
+else
+	not_ok "www-data in $CG_ALLOWED is not served so: status $status ($cgcheck)"
+	show_io
+	journal $CG_LOG | indent
+fi
+
+unit_request $CG_OTHER -p User=www-data
+if [ $status -eq 77 ] && [ "$err" = "peerrelay: refused: not allowed (uid 33)" ] &&
+    journal_has "^peerrelay: deny pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data cgroup=/system.slice/$CG_OTHER unit=$CG_OTHER failed=unit\$" $CG_LOG; then
+	ok "www-data in $CG_OTHER is refused (77): $(journal $CG_LOG | grep "unit=$CG_OTHER failed=" | tail -n 1)"
+else
+	not_ok "www-data in $CG_OTHER is not refused for its unit: status $status ($cgcheck)"
+	show_io
+	journal $CG_LOG | indent
+fi
+
+# The unit narrows the user rule, never widens it: root in the allowed
+# unit is still not www-data.
+unit_request $CG_ALLOWED
+if [ $status -eq 77 ] && [ "$err" = "peerrelay: refused: not allowed (uid 0)" ] &&
+    journal_has '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root group=root failed=users$' $CG_LOG; then
+	ok "root in $CG_ALLOWED is refused (77): $(journal $CG_LOG | grep 'uid=0 .*failed=' | tail -n 1)"
+else
+	not_ok "root in $CG_ALLOWED is not refused by the user rule: status $status"
+	show_io
+	journal $CG_LOG | indent
+fi
+inside systemctl stop $CG_LISTEN >/dev/null 2>&1
+
 # Reported, not judged: the next issues change the unit's sandbox.
 out=$(inside systemd-analyze security --no-pager $SERVICE 2>&1)
 level=$(echo "$out" | sed -n 's/.*Overall exposure level for [^:]*: //p')
@@ -326,7 +413,8 @@ fi
 
 if [ $failed -gt 0 ]; then
 	echo "the journal of the units:"
-	inside journalctl --no-pager -o short-precise -u $SOCKET -u $SERVICE | indent
+	inside journalctl --no-pager -o short-precise -u $SOCKET -u $SERVICE \
+	    -u $CG_LISTEN | indent
 fi
 
 # Power off; nothing of the container may be left: no process in its pid
