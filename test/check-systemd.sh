@@ -332,8 +332,11 @@ CG_SOCK=/run/pr-cg.sock
 CG_LISTEN=pr-cg-listen.service
 CG_ALLOWED=pr-cg-allowed.service
 CG_OTHER=pr-cg-other.service
-CG_OPTS="-u www-data --require-unit $CG_ALLOWED --mode 0666 $CG_SOCK -- /usr/bin/env"
+CG_OPTS="-u www-data --require-unit $CG_ALLOWED --mode 0666 $CG_SOCK
+    -- /usr/bin/env"
+# The listener's lines (its stderr), and how they name www-data.
 CG_LOG="_SYSTEMD_UNIT=$CG_LISTEN"
+CG_WWW="pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data"
 
 # unit_request UNIT [SYSTEMD-RUN OPTION...]: send a line from a transient
 # service UNIT (collected when it ends, failed or not, so the name can be
@@ -355,12 +358,15 @@ has_line() {
 	echo "$out" | grep -qxF -- "$1"
 }
 
+# What the listener finds of cgroups (--check's line), for the messages.
 cgcheck=$(inside peerrelay listen --check $CG_OPTS 2>&1 | grep '^cgroups: ')
+cgcheck=${cgcheck:-no cgroups: line from --check}
 out=$(inside systemd-run --quiet --unit=$CG_LISTEN peerrelay listen $CG_OPTS 2>&1)
-if [ $? -eq 0 ] && journal_has "^peerrelay: listening on $CG_SOCK " $CG_LOG; then
-	ok "a listener in $CG_LISTEN for www-data in $CG_ALLOWED only (${cgcheck:-no cgroups: line from --check})"
+if [ $? -eq 0 ] &&
+    journal_has "^peerrelay: listening on $CG_SOCK " $CG_LOG; then
+	ok "a listener in $CG_LISTEN for www-data in $CG_ALLOWED only ($cgcheck)"
 else
-	not_ok "no listener in $CG_LISTEN (${cgcheck:-no cgroups: line from --check})"
+	not_ok "no listener in $CG_LISTEN ($cgcheck)"
 	[ -z "$out" ] || echo "$out" | indent
 	inside systemctl status --no-pager $CG_LISTEN 2>&1 | indent
 fi
@@ -369,18 +375,23 @@ unit_request $CG_ALLOWED -p User=www-data
 if [ $status -eq 0 ] && has_line UNIXREMOTEUSER=www-data &&
     has_line "UNIXREMOTEUNIT=$CG_ALLOWED" &&
     has_line "UNIXREMOTECGROUP=/system.slice/$CG_ALLOWED" &&
-    journal_has "^peerrelay: allow pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data cgroup=/system.slice/$CG_ALLOWED unit=$CG_ALLOWED\$" $CG_LOG; then
-	ok "www-data in $CG_ALLOWED is served: UNIXREMOTEUNIT=$CG_ALLOWED, UNIXREMOTECGROUP=/system.slice/$CG_ALLOWED"
+    journal_has "^peerrelay: allow $CG_WWW cgroup=/system.slice/$CG_ALLOWED unit=$CG_ALLOWED\$" \
+    $CG_LOG; then
+	ok "www-data in $CG_ALLOWED is served: UNIXREMOTEUNIT=$CG_ALLOWED," \
+	    "UNIXREMOTECGROUP=/system.slice/$CG_ALLOWED"
 else
-	not_ok "www-data in $CG_ALLOWED is not served so: status $status ($cgcheck)"
+	not_ok "www-data in $CG_ALLOWED is not served, or not so: status $status ($cgcheck)"
 	show_io
 	journal $CG_LOG | indent
 fi
 
 unit_request $CG_OTHER -p User=www-data
-if [ $status -eq 77 ] && [ "$err" = "peerrelay: refused: not allowed (uid 33)" ] &&
-    journal_has "^peerrelay: deny pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data cgroup=/system.slice/$CG_OTHER unit=$CG_OTHER failed=unit\$" $CG_LOG; then
-	ok "www-data in $CG_OTHER is refused (77): $(journal $CG_LOG | grep "unit=$CG_OTHER failed=" | tail -n 1)"
+if [ $status -eq 77 ] &&
+    [ "$err" = "peerrelay: refused: not allowed (uid 33)" ] &&
+    journal_has "^peerrelay: deny $CG_WWW cgroup=/system.slice/$CG_OTHER unit=$CG_OTHER failed=unit\$" \
+    $CG_LOG; then
+	ok "www-data in $CG_OTHER is refused (77):" \
+	    "$(journal $CG_LOG | grep "unit=$CG_OTHER failed=" | tail -n 1)"
 else
 	not_ok "www-data in $CG_OTHER is not refused for its unit: status $status ($cgcheck)"
 	show_io
@@ -390,9 +401,12 @@ fi
 # The unit narrows the user rule, never widens it: root in the allowed
 # unit is still not www-data.
 unit_request $CG_ALLOWED
-if [ $status -eq 77 ] && [ "$err" = "peerrelay: refused: not allowed (uid 0)" ] &&
-    journal_has '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root group=root failed=users$' $CG_LOG; then
-	ok "root in $CG_ALLOWED is refused (77): $(journal $CG_LOG | grep 'uid=0 .*failed=' | tail -n 1)"
+if [ $status -eq 77 ] &&
+    [ "$err" = "peerrelay: refused: not allowed (uid 0)" ] &&
+    journal_has '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root group=root failed=users$' \
+    $CG_LOG; then
+	ok "root in $CG_ALLOWED is refused (77):" \
+	    "$(journal $CG_LOG | grep 'uid=0 .*failed=' | tail -n 1)"
 else
 	not_ok "root in $CG_ALLOWED is not refused by the user rule: status $status"
 	show_io
