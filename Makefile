@@ -92,7 +92,7 @@ check-asan: deps
 
 # libFuzzer targets for every parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?=	60
-FUZZ_TARGETS =	addr options reply record input replies status
+FUZZ_TARGETS =	addr options reply record input replies status cgroup
 FUZZ_SRCS =	src/addr.c src/cgroup.c src/ids.c src/num.c src/peer.c \
 		src/peer_examine.c src/proto.c src/record.c src/safepath.c
 # Targets that take more of src/: send's input framing and reply handling

@@ -11,7 +11,8 @@ _peerrelay_reply()
 _peerrelay()
 {
 	local cur prev sub i
-	local listen_opts="--allow-user --allow-group --allow-any --format
+	local listen_opts="--allow-user --allow-group --allow-any
+	    --require-unit --require-cgroup --format
 	    --max-size --max-conns --max-conns-per-uid --timeout --idle-timeout
 	    --stop-timeout --once --mode
 	    --owner --keep-env --run-as --syslog --check --quiet --verbose
@@ -67,6 +68,7 @@ _peerrelay()
 			_peerrelay_reply -v -- "$cur"
 			return 0
 			;;
+		--require-unit|--require-cgroup|\
 		-s|--max-size|-c|--max-conns|--max-conns-per-uid|-T|--timeout|\
 		-i|--idle-timeout|--stop-timeout|-m|--mode)
 			return 0

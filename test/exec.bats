@@ -179,7 +179,7 @@ echo second'
 	    "$TDIR/pid" "$PEERRELAY" "$NAME"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER "
+	assert_equal "$(env_names)" "$(sorted_names PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 	assert_line "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	assert_line "PROTO=UNIX"
 	assert_line "UNIXREMOTEPID=$(cat "$TDIR/pid")"
@@ -187,6 +187,9 @@ echo second'
 	assert_line "UNIXREMOTEEGID=0"
 	assert_line "UNIXREMOTEUSER=root"
 	assert_line "UNIXREMOTEGROUP=root"
+	if cgroups_read; then
+		assert_line "UNIXREMOTECGROUP=$(own_cgroup)"
+	fi
 	refute_output --partial SECRET_MARKER
 	refute_output --partial MY_VAR
 }
@@ -197,7 +200,7 @@ echo second'
 	run --separate-stderr "$PEERRELAY" send "$NAME" go
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "MY_VAR PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER "
+	assert_equal "$(env_names)" "$(sorted_names MY_VAR PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 	assert_line "MY_VAR=1"
 	refute_output --partial SECRET_MARKER
 }
@@ -220,7 +223,7 @@ echo second'
 	    "$PEERRELAY" send "$NAME" go
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEPID "
+	assert_equal "$(env_names)" "$(sorted_names PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEPID $(cgroup_env_names))"
 	assert_line "UNIXREMOTEEUID=4242"
 	assert_line "UNIXREMOTEEGID=4242"
 	refute_output --partial UNIXREMOTEUSER

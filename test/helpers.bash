@@ -123,7 +123,7 @@ assert_printed() {
 }
 
 # The start of a text record from a root peer.
-REC='^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* '
+REC='^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* cgroup=[^ ]* unit=[^ ]* '
 
 # A stall test's figure: WHAT took MS milliseconds. Always reported on fd 3;
 # only `make check-stress` (STRESS_BOUNDS=1) also fails when it is over
@@ -197,4 +197,55 @@ time.sleep(600)
 	HPID=$!
 	LPIDS+=("$HPID")
 	wait_for_file "$ready"
+}
+
+# The cgroup v2 hierarchy's mount point, from /proc/self/mountinfo as the
+# listener finds it (empty: none is mounted).
+cgroup2_mount() {
+	awk '{ for (i = 7; i < NF && $i != "-"; i++) ;
+	    if ($(i + 1) == "cgroup2") { print $5; exit } }' /proc/self/mountinfo
+}
+
+# This shell's cgroup v2 path, as /proc/PID/cgroup's 0:: line shows it.
+own_cgroup() {
+	sed -n 's/^0:://p' "/proc/$BASHPID/cgroup"
+}
+
+# The unit cgroup path $1 names, as the listener (and systemd) name it: the
+# first component after the leading *.slice ones; nothing when it is none.
+cgroup_unit_of() {
+	local rest=${1#/} c
+	while c=${rest%%/*}; [[ $c == ?*.slice ]]; do
+		[[ $rest == */* ]] && rest=${rest#*/} || rest=
+	done
+	c=${c#_}
+	if [[ $c =~ ^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\@-]+)?\.(service|socket|target|device|mount|automount|swap|timer|path|scope)$ ]]; then
+		echo "$c"
+	fi
+}
+
+# Does the listener read peers' cgroups here (cgroup v2, SO_PEERPIDFD)?
+cgroups_read() {
+	"$PEERRELAY" listen --check "@prt-probe-$$" 2>/dev/null |
+	    grep -q '^cgroups: .*read at accept'
+}
+
+# The variables the listener adds for a peer in this shell's cgroup.
+cgroup_env_names() {
+	cgroups_read || return 0
+	printf 'UNIXREMOTECGROUP '
+	if [ -n "$(cgroup_unit_of "$(own_cgroup)")" ]; then
+		printf 'UNIXREMOTEUNIT '
+	fi
+}
+
+# NAME...: one line, sorted as env_names sorts them.
+sorted_names() {
+	printf '%s\n' "$@" | sort | tr '\n' ' '
+}
+
+# The "cgroups:" line --check prints on this machine, checked for its form.
+cgroups_line() {
+	"$PEERRELAY" listen --check "@prt-probe-$$" 2>/dev/null | grep -E \
+	    '^cgroups: (v2 at /[^;]+; read at accept, confirmed by .+|not read \(.+\))$'
 }

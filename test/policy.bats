@@ -17,7 +17,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
-	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= size=5 data=hello$'
+	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=5 data=hello$'
 	run cat "$TDIR/err"
 	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=33 gid=33 user=www-data'
 	refute_line --partial 'deny'
@@ -53,7 +53,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
-	assert_printed '^pid=[0-9]+ uid=65534 gid=33 user=nobody group=www-data groups= size=7 data=primary$'
+	assert_printed '^pid=[0-9]+ uid=65534 gid=33 user=nobody group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=7 data=primary$'
 }
 
 @test "--allow-group www-data: a peer with www-data as a supplementary group is allowed" {
@@ -63,7 +63,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_output ""
 	assert_equal "$stderr" ""
 	# The record's groups= field is the peer's supplementary list.
-	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups=33 size=4 data=supp$'
+	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups=33 cgroup=[^ ]* unit=[^ ]* size=4 data=supp$'
 }
 
 @test "--allow-group www-data: nobody without groups is denied and logged" {
@@ -103,9 +103,9 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_output ""
 	assert_regex "$stderr" 'refused: not allowed'
 	assert_printed \
-	    '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= size=5 data=uid33$' \
-	    '^pid=[0-9]+ uid=1234 gid=65534 user= group=nogroup groups= size=8 data=gid65534$' \
-	    '^pid=[0-9]+ uid=1234 gid=1234 user= group= groups=4321 size=7 data=gid4321$'
+	    '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=5 data=uid33$' \
+	    '^pid=[0-9]+ uid=1234 gid=65534 user= group=nogroup groups= cgroup=[^ ]* unit=[^ ]* size=8 data=gid65534$' \
+	    '^pid=[0-9]+ uid=1234 gid=1234 user= group= groups=4321 cgroup=[^ ]* unit=[^ ]* size=7 data=gid4321$'
 	wait_for_line "$TDIR/err" '^peerrelay: deny .*uid=0 '
 	run cat "$TDIR/err"
 	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=1234 gid=1234 '
@@ -126,7 +126,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	run cat "$TDIR/err"
 	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=0 gid=0 user=root'
 	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=65534 gid=65534 user=nobody'
-	assert_printed '^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* size=8 data=fromroot$'
+	assert_printed '^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* cgroup=[^ ]* unit=[^ ]* size=8 data=fromroot$'
 }
 
 @test "default policy, listener run as nobody: nobody is allowed, root is denied (77)" {
@@ -144,7 +144,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	run cat "$TDIR/err"
 	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=65534 gid=65534 user=nobody'
 	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root'
-	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= size=10 data=fromnobody$'
+	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= cgroup=[^ ]* unit=[^ ]* size=10 data=fromnobody$'
 }
 
 @test "--allow-any lets nobody in" {
@@ -157,8 +157,8 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_success
 	assert_output ""
 	assert_printed \
-	    '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= size=6 data=anyone$' \
-	    '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= size=7 data=anyone2$'
+	    '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= cgroup=[^ ]* unit=[^ ]* size=6 data=anyone$' \
+	    '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=7 data=anyone2$'
 	run cat "$TDIR/err"
 	refute_line --partial 'deny'
 }
@@ -176,7 +176,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_output ""
 	assert_equal "$stderr" ""
 	kill -0 "$LPID"
-	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= size=5 data=after$'
+	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=5 data=after$'
 	run grep -c '^peerrelay: deny ' "$TDIR/err"
 	assert_success
 	assert_output 2
@@ -199,7 +199,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	run --separate-stderr "$PEERRELAY" send "$NAME" from-root
 	assert_equal "$status" 77
 	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 0)"
-	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups=65534 size=13 data=from-www-data$'
+	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups=65534 cgroup=[^ ]* unit=[^ ]* size=13 data=from-www-data$'
 	run cat "$TDIR/err"
 	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=65534 gid=65534 user=nobody '
 	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root '
@@ -209,7 +209,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME-2" grp
 	assert_success
 	assert_equal "$stderr" ""
-	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= size=3 data=grp$'
+	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= cgroup=[^ ]* unit=[^ ]* size=3 data=grp$'
 }
 
 @test "in a user namespace a client's --expect-user sees an unmapped listener as nobody" {

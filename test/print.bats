@@ -40,7 +40,7 @@ def unvis(s):
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
-	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= size=5 data=hello$'
+	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=5 data=hello$'
 	# pid= is the sender's pid: a positive number.
 	local pid
 	pid=$(sed -n 's/^pid=\([0-9]*\) .*/\1/p' "$TDIR/out")
@@ -74,7 +74,7 @@ assert raw.endswith(b"\n") and raw.count(b"\n") == 1, "not one line"
 line = raw[:-1]
 assert all(0x20 <= b < 0x7f for b in line), "non-printable byte in the record"
 text = line.decode("ascii")
-m = re.match(r"pid=\d+ uid=0 gid=0 user=root group=root groups=[\d,]* size=(\d+) data=(.*)$", text)
+m = re.match(r"pid=\d+ uid=0 gid=0 user=root group=root groups=[\d,]* cgroup=\S* unit=\S* size=(\d+) data=(.*)$", text)
 assert m, text
 assert int(m.group(1)) == len(want), m.group(1)
 assert unvis(m.group(2)) == want, "unvis does not give the payload back"
@@ -95,7 +95,7 @@ import json, sys
 lines = open(sys.argv[1], "rb").read().split(b"\n")
 assert lines[-1] == b"" and len(lines) == 2, lines
 r = json.loads(lines[0])
-assert list(r) == ["pid", "uid", "gid", "user", "group", "groups", "size", "encoding", "data"], list(r)
+assert list(r) == ["pid", "uid", "gid", "user", "group", "groups", "cgroup", "unit", "size", "encoding", "data"], list(r)
 assert isinstance(r["pid"], int) and r["pid"] > 0
 assert (r["uid"], r["gid"], r["user"], r["group"], r["groups"]) == (33, 33, "www-data", "www-data", [])
 assert (r["size"], r["encoding"], r["data"]) == (5, "utf-8", "hello")
@@ -285,7 +285,7 @@ print(len(recs))
 	# ASan (make check-asan) must come first among preloads, unless told.
 	local -a stock=(env LD_PRELOAD="$TDIR/wmem.so" PRT_WMEM_MAX=212992
 	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
-	local nobody='^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= '
+	local nobody='^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= cgroup=[^ ]* unit=[^ ]* '
 	start_listener "$NAME" --max-size 4M --allow-any
 	head -c 425952 /dev/zero | tr '\0' x >"$TDIR/fits"
 	head -c 500000 /dev/zero | tr '\0' x >"$TDIR/big"

@@ -27,7 +27,7 @@ EMFILE_HOLD=${EMFILE_HOLD:-1}
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
-	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= size=10 data=second-uid$'
+	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=10 data=second-uid$'
 	# Accepted in order, so all 64 were taken before it: 16 served, and
 	# 48 turned away, each a busy line or counted in the summary at exit.
 	kill "$HPID"

@@ -48,7 +48,7 @@ time.sleep(30)
 	assert_equal "$status" 69
 	assert_output ""
 	assert_equal "$stderr" "peerrelay: connect $TDIR/s: Permission denied"
-	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= size=5 data=hello$'
+	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=5 data=hello$'
 }
 
 @test "without --mode the socket file's mode follows the umask" {

@@ -185,7 +185,7 @@ echo "stdin=$(cat)"'
 	# PRT_MARK came the same way: --keep-env does pass what is there.
 	assert_line "PRT_MARK=kept"
 	refute_output --partial "LISTEN_"
-	assert_equal "$(env_names)" "PATH PROTO PRT_MARK UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER "
+	assert_equal "$(env_names)" "$(sorted_names PATH PROTO PRT_MARK UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 }
 
 @test "socket activation: any parent's listening SEQPACKET socket on fd 3 (here Python's) works the same, and is left in place" {
@@ -273,13 +273,13 @@ s.connect(sys.argv[1])
 	run cat "$TDIR/syslog"
 	assert_line --index 0 --regexp "^<28>$h warning: abstract socket $NAME: anyone"
 	assert_line --index 1 --regexp "^<30>$h listening on $NAME \\($TDIR/ok\\)\$"
-	assert_line --index 2 --regexp "^<30>$h allow pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data\$"
+	assert_line --index 2 --regexp "^<30>$h allow pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data( cgroup=[^ ]+( unit=[^ ]+)?)?\$"
 	assert_line --index 3 --regexp "^<30>$h start pid=[0-9]+ uid=33 gid=33 user=www-data size=5\$"
 	assert_line --index 4 --regexp "^<30>$h run pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 duration="
 	assert_line --index 5 --regexp "^<30>$h allow pid=[0-9]+ uid=33 "
 	assert_line --index 6 --regexp "^<30>$h start pid=[0-9]+ uid=33 "
 	assert_line --index 7 --regexp "^<27>$h error pid=[0-9]+ uid=33 gid=33 user=www-data reason=cannot run $TDIR/ok: No such file or directory\$"
-	assert_line --index 8 --regexp "^<85>$h deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup\$"
+	assert_line --index 8 --regexp "^<85>$h deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup failed=users\$"
 	assert_line --index 9 --regexp "^<30>$h Terminated: stopping: 0 connection"
 	# The same lines, not also on stderr.
 	run cat "$TDIR/err"
@@ -482,6 +482,7 @@ socket mode: 0660
 socket owner: root:www-data (uid 0, gid 33)
 allow: user www-data (uid 33)
 allow: group adm (gid 4)
+$(cgroups_line)
 mode: exec
 command: $(realpath /bin/cat) -n
 run-as: nobody (uid 65534), group nogroup (gid 65534), groups 65534
@@ -501,6 +502,7 @@ log: stderr"
 	assert_success
 	assert_output "address: $NAME (abstract)
 allow: user root (uid 0, the listener's own)
+$(cgroups_line)
 mode: print (format json)
 max-size: 65536
 max-conns: 64
@@ -632,7 +634,7 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	run complete_words peerrelay listen --al
 	assert_output "$(printf -- '--allow-any\n--allow-group\n--allow-user')"
 	run complete_words peerrelay listen --r
-	assert_output -- "--run-as"
+	assert_output "$(printf -- '--require-cgroup\n--require-unit\n--run-as')"
 	run complete_words peerrelay listen --s
 	assert_output "$(printf -- '--stop-timeout\n--syslog')"
 	# Every long option --help lists completes (besides the -- that ends
