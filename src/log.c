@@ -135,23 +135,47 @@ log_peer(enum log_level level, const char *verb, const struct peer *p,
 }
 
 /*
+ * s escaped (as text records escape fields) after buf's k bytes; 0, or -1
+ * when it was cut, marked "[...]", for want of room.
+ */
+static int
+put_escaped(char *buf, size_t *k, size_t size, const char *s)
+{
+	char	 one[5];
+	size_t	 n;
+
+	for (; *s != '\0'; s++) {
+		n = (size_t)(vis(one, (unsigned char)*s, RECORD_VIS_FLAGS,
+		    s[1]) - one);
+		if (*k + n + sizeof("[...]") > size) {
+			memcpy(buf + *k, "[...]", sizeof("[...]"));
+			return -1;
+		}
+		memcpy(buf + *k, one, n);
+		*k += n;
+	}
+	buf[*k] = '\0';
+	return 0;
+}
+
+/*
  * " cgroup=PATH unit=UNIT" for a peer whose cgroup is known (else ""),
- * escaped as text records escape fields: for allow and deny lines.
+ * for allow and deny lines; cut to size, marked, when too long.
  */
 const char *
 log_cgroup(const struct peer *p, char *buf, size_t size)
 {
-	char	 vis[4 * CGROUP_PATH_MAX + 1];
-	int	 n;
+	size_t	 k;
 
 	buf[0] = '\0';
-	if (p->cgroup == NULL || size < 16 || strnvisx(vis, sizeof(vis),
-	    p->cgroup, strlen(p->cgroup), RECORD_VIS_FLAGS) == -1)
+	if (p->cgroup == NULL || size < 32)
 		return buf;
-	n = snprintf(buf, size, " cgroup=%s%s%s", vis, p->unit != NULL ?
-	    " unit=" : "", p->unit != NULL ? p->unit : "");
-	if (n >= 0 && (size_t)n >= size)
-		memcpy(buf + size - 6, "[...]", 6);
+	k = strlcpy(buf, " cgroup=", size);
+	if (put_escaped(buf, &k, size, p->cgroup) == -1 || p->unit == NULL)
+		return buf;
+	k += strlcpy(buf + k, " unit=", size - k);
+	if (k < size)
+		(void)put_escaped(buf, &k, size, p->unit);
 	return buf;
 }
 
