@@ -4,7 +4,7 @@
 # bench/RESULTS.md. Nothing here passes or fails on time.
 #
 # Sizes can be lowered for a quick look: BENCH_RT_ROUNDS, BENCH_STREAM_LINES,
-# BENCH_STREAM_ROUNDS, BENCH_EXEC_LINES, BENCH_EXEC_ROUNDS.
+# BENCH_STREAM_ROUNDS, BENCH_EXEC_LINES, BENCH_EXEC_ROUNDS, BENCH_UNIT_ROUNDS.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +19,9 @@ STREAM_LINES=${BENCH_STREAM_LINES:-100000}
 STREAM_ROUNDS=${BENCH_STREAM_ROUNDS:-11}
 EXEC_LINES=${BENCH_EXEC_LINES:-2000}
 EXEC_ROUNDS=${BENCH_EXEC_ROUNDS:-7}
+# Step 5 looks for tens of µs in rounds of 2 ms that vary by a tenth: many
+# rounds, so that the median difference is known to about 10 µs.
+UNIT_ROUNDS=${BENCH_UNIT_ROUNDS:-2000}
 CAT=/bin/cat
 TRUE=/bin/true
 
@@ -243,7 +246,7 @@ elif ! cg_err=$("$PR" listen --check --require-unit "$UNIT" "$D/cu.sock" \
 	CG_SKIP="listen --require-unit does not start here: $cg_err"
 fi
 if [ -z "$CG_SKIP" ]; then
-	say "bench: --require-unit ($RT_ROUNDS rounds)"
+	say "bench: --require-unit ($UNIT_ROUNDS rounds)"
 	start cu "$D/cu.sock" "$PR" listen -q --require-unit "$UNIT" \
 	    "$D/cu.sock" -- "$CAT"
 	start cw "$D/cw.sock" "$PR" listen -q "$D/cw.sock" -- "$CAT"
@@ -276,7 +279,7 @@ if [ -z "$CG_SKIP" ]; then
 		[ "$got" = hello ] ||
 			{ say "bench: $name returned '$got'"; cat "$D/cu.err" >&2; exit 1; }
 	done <"$D/cg.spec"
-	"$TIMEIT" -n "$RT_ROUNDS" -w 20 -i "$D/msg" -r "$D/cg.raw" "$D/cg.spec" \
+	"$TIMEIT" -n "$UNIT_ROUNDS" -w 20 -i "$D/msg" -r "$D/cg.raw" "$D/cg.spec" \
 	    >"$D/cg.out"
 	cg_undo
 	# Out of that cgroup, the check must refuse (77): it really checked.
@@ -312,7 +315,9 @@ cred_us=$(awk -v a="$(med "$D/st.out" peerrelay)" \
 cred_ratio=$(ratio "$(med "$D/st.out" peerrelay)" \
     "$(med "$D/st.out" 'no cred check')")
 # rounds_diff RAW A B: contender A's time less B's in each round of timeit's
-# RAW file, in µs: "median first-quartile third-quartile".
+# RAW file, in µs: "median first-quartile third-quartile low high", the last
+# two bounding the median at 95% (the order statistics n/2 -+ 0.98 sqrt(n),
+# which assume nothing of the distribution).
 rounds_diff() {
 	awk -F'\t' -v a="$2" -v b="$3" 'NR == 1 {
 		for (i = 1; i <= NF; i++) {
@@ -330,15 +335,21 @@ rounds_diff() {
 		l = int(h)
 		return v[l] + (h - l) * (v[l + 1] - v[l])
 	}
-	END { printf "%+.1f %+.1f %+.1f\n", q(0.5), q(0.25), q(0.75) }'
+	END {
+		k = int(NR / 2 - 0.98 * sqrt(NR))
+		if (k < 1)
+			k = 1
+		printf "%+.1f %+.1f %+.1f %+.1f %+.1f\n", q(0.5), q(0.25),
+		    q(0.75), v[k], v[NR - k + 1]
+	}'
 }
 if [ -z "$CG_SKIP" ]; then
 	# shellcheck disable=SC2046
 	set -- $(rounds_diff "$D/cg.raw" --require-unit without)
-	unit_us=$1 unit_q1=$2 unit_q3=$3
+	unit_us=$1 unit_q1=$2 unit_q3=$3 unit_lo=$4 unit_hi=$5
 	# shellcheck disable=SC2046
 	set -- $(rounds_diff "$D/cg.raw" without 'no cgroup read')
-	read_us=$1 read_q1=$2 read_q3=$3
+	read_us=$1 read_q1=$2 read_q3=$3 read_lo=$4 read_hi=$5
 	unit_ratio=$(ratio "$(med "$D/cg.out" --require-unit)" \
 	    "$(med "$D/cg.out" without)")
 	read_ratio=$(ratio "$(med "$D/cg.out" without)" \
@@ -435,7 +446,8 @@ rate_table() {
 	echo "  (send says hello, so acknowledgements come as counts: see PROTOCOL)"
 	echo "- no cred check: the same, into bench/peerrelay-nocredcheck, built"
 	echo "  with PEERRELAY_NO_CRED_CHECK: no SO_PASSCRED on the connection, no"
-	echo "  SCM_CREDENTIALS to take or judge, no pidfd read at accept"
+	echo "  SCM_CREDENTIALS to take or judge (the pidfd is still read at"
+	echo "  accept, for the peer's cgroup: see 5)"
 	echo "- floor: one send(2) per line, no acknowledgement; server writes each"
 	echo "  datagram to /dev/null; the client waits for the server to close"
 	echo "- socat -b 64: \`socat -u -b 64 STDIN UNIX-CONNECT:SOCK,type=5\` into"
@@ -468,7 +480,7 @@ rate_table() {
 	    "((64 held - 1 held) / 63)."
 	echo "Idle for comparison: floor server $floor_idle KiB$ctx."
 	echo
-	echo "## 5. Round trip with --require-unit and without ($RT_ROUNDS rounds)"
+	echo "## 5. Round trip with --require-unit and without ($UNIT_ROUNDS rounds)"
 	echo
 	if [ -n "$CG_SKIP" ]; then
 		echo "Skipped: $CG_SKIP."
@@ -496,13 +508,15 @@ rate_table() {
 		echo "Every listener reads the peer's cgroup at accept, whatever its"
 		echo "options, so \"without\" already pays for the read; the first figure"
 		echo "is the check itself. Each is the median of the per-round"
-		echo "differences, with its interquartile range:"
+		echo "differences, with their interquartile range (the spread of one"
+		echo "round) and a 95% interval for the median itself:"
 		echo
 		echo "- the check (--require-unit less without): $unit_us µs a request"
-		echo "  (IQR $unit_q1 to $unit_q3 µs); ratio of the medians $unit_ratio"
+		echo "  (IQR $unit_q1 to $unit_q3 µs; median within $unit_lo to"
+		echo "  $unit_hi µs); ratio of the medians $unit_ratio"
 		echo "- the cgroup read at accept (without less no cgroup read):"
-		echo "  $read_us µs a request (IQR $read_q1 to $read_q3 µs); ratio"
-		echo "  $read_ratio"
+		echo "  $read_us µs a request (IQR $read_q1 to $read_q3 µs; median"
+		echo "  within $read_lo to $read_hi µs); ratio of the medians $read_ratio"
 	fi
 } >"$OUT"
 cat "$OUT"
