@@ -4,7 +4,7 @@
 # bench/RESULTS.md. Nothing here passes or fails on time.
 #
 # Sizes can be lowered for a quick look: BENCH_RT_ROUNDS, BENCH_STREAM_LINES,
-# BENCH_STREAM_ROUNDS, BENCH_EXEC_LINES, BENCH_EXEC_ROUNDS.
+# BENCH_STREAM_ROUNDS, BENCH_EXEC_LINES, BENCH_EXEC_ROUNDS, BENCH_UNIT_ROUNDS.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,21 +19,47 @@ STREAM_LINES=${BENCH_STREAM_LINES:-100000}
 STREAM_ROUNDS=${BENCH_STREAM_ROUNDS:-11}
 EXEC_LINES=${BENCH_EXEC_LINES:-2000}
 EXEC_ROUNDS=${BENCH_EXEC_ROUNDS:-7}
+# Step 5 looks for tens of µs in rounds of 2 ms that vary by a tenth: many
+# rounds, so that the median difference is known to about 10 µs.
+UNIT_ROUNDS=${BENCH_UNIT_ROUNDS:-2000}
 CAT=/bin/cat
 TRUE=/bin/true
 
 # A short directory: sun_path holds 108 bytes.
+say() { printf '%s\n' "$*" >&2; }
+
 D=$(mktemp -d /tmp/prb.XXXXXX)
 chmod 755 "$D"
 PIDS=
+# Step 5's cgroups: the one this shell came from, and the two it made.
+CG_BACK='' CG_SLICE='' CG_UNIT=''
+cg_undo() {
+	[ -z "$CG_BACK" ] || printf '%s\n' $$ >"$CG_BACK/cgroup.procs" || :
+	CG_BACK=
+	for c in "$CG_UNIT" "$CG_SLICE"; do
+		[ -n "$c" ] || continue
+		# A send still exiting keeps its cgroup busy for a moment.
+		i=0
+		while [ -d "$c" ] && ! rmdir "$c" 2>/dev/null && [ $i -lt 40 ]; do
+			i=$((i + 1))
+			sleep 0.05
+		done
+		[ ! -d "$c" ] || say "bench: could not remove $c"
+	done
+	CG_UNIT='' CG_SLICE=''
+}
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null || :; done
 	wait 2>/dev/null || :
+	cg_undo
 	rm -rf "$D"
 }
-trap cleanup EXIT INT TERM
+# A signal ends the run (through the EXIT trap): carrying on after cleanup
+# would time servers that are gone.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-say() { printf '%s\n' "$*" >&2; }
 
 # Wait until PATH is a listening socket (flags 00010000 in /proc/net/unix);
 # peerrelay binds through its directory's descriptor: /proc/self/fd/N/NAME.
@@ -188,6 +214,83 @@ floor_idle=$(kb "$pid_floor" VmRSS)
 [ -z "$HAVE_S6" ] || ctx="$ctx, s6-ipcserverd $(kb "$pid_s6" VmRSS) KiB"
 [ -z "$HAVE_SOCAT" ] || ctx="$ctx, socat $(kb "$pid_socat" VmRSS) KiB"
 
+# --- 5. --require-unit ------------------------------------------------------
+# The round trip of step 1 against a listener that checks the client's unit
+# and one that does not, the client in a cgroup that names that unit:
+# MOUNT/peerrelay-bench.slice/peerrelay-bench.service on the cgroup v2
+# mount. This shell moves in before timeit starts, so every send inherits
+# it, and back out after; the listeners stay where they were.
+UNIT=peerrelay-bench.service
+CG_SKIP=
+# The cgroup v2 path of process $1 (its "0::" line).
+cg_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
+cg_mount=$(awk '{
+	for (i = 7; i < NF && $i != "-"; i++)
+		;
+	if ($(i + 1) == "cgroup2") {
+		print $5
+		exit
+	}
+}' /proc/self/mountinfo)
+cg_self=$(cg_of $$)
+if [ "$(id -u)" -ne 0 ]; then
+	CG_SKIP="not root, so the client cannot be moved into a cgroup"
+elif [ -z "$cg_mount" ]; then
+	CG_SKIP="no cgroup v2 hierarchy in /proc/self/mountinfo"
+elif case $cg_mount$cg_self in *\\*) ;; *) false ;; esac; then
+	CG_SKIP="the cgroup v2 mount point or this shell's cgroup has escaped characters"
+elif [ ! -w "$cg_mount$cg_self/cgroup.procs" ]; then
+	CG_SKIP="this shell's cgroup ($cg_mount$cg_self) cannot be written"
+elif ! cg_err=$("$PR" listen --check --require-unit "$UNIT" "$D/cu.sock" \
+    -- "$CAT" 2>&1 >/dev/null); then
+	CG_SKIP="listen --require-unit does not start here: $cg_err"
+fi
+if [ -z "$CG_SKIP" ]; then
+	say "bench: --require-unit ($UNIT_ROUNDS rounds)"
+	start cu "$D/cu.sock" "$PR" listen -q --require-unit "$UNIT" \
+	    "$D/cu.sock" -- "$CAT"
+	start cw "$D/cw.sock" "$PR" listen -q "$D/cw.sock" -- "$CAT"
+	start cn "$D/cn.sock" env PEERRELAY_TEST_PIDFD=none \
+	    "$PR" listen -q "$D/cn.sock" -- "$CAT"
+	{
+		printf -- '--require-unit\t%s send %s hello\n' "$PR" "$D/cu.sock"
+		printf 'without\t%s send %s hello\n' "$PR" "$D/cw.sock"
+		printf 'no cgroup read\t%s send %s hello\n' "$PR" "$D/cn.sock"
+	} >"$D/cg.spec"
+	CG_SLICE=$cg_mount/peerrelay-bench.slice
+	if ! mkdir -p "$CG_SLICE/$UNIT" 2>/dev/null; then
+		CG_SKIP="no cgroup can be made under $cg_mount"
+		CG_SLICE=
+	else
+		CG_UNIT=$CG_SLICE/$UNIT
+		CG_BACK=$cg_mount$cg_self
+		printf '%s\n' $$ >"$CG_UNIT/cgroup.procs" ||
+			CG_SKIP="no process can be moved into $CG_UNIT"
+	fi
+	# A cgroup namespace or a mounted subtree shows other paths.
+	cg_in=$(cg_of $$)
+	[ -n "$CG_SKIP" ] || [ "$cg_in" = /peerrelay-bench.slice/$UNIT ] ||
+		CG_SKIP="the client's cgroup shows as '$cg_in', which names no unit"
+fi
+if [ -z "$CG_SKIP" ]; then
+	while IFS='	' read -r name cmd; do
+		# shellcheck disable=SC2086
+		got=$($cmd <"$D/msg")
+		[ "$got" = hello ] ||
+			{ say "bench: $name returned '$got'"; cat "$D/cu.err" >&2; exit 1; }
+	done <"$D/cg.spec"
+	"$TIMEIT" -n "$UNIT_ROUNDS" -w 20 -i "$D/msg" -r "$D/cg.raw" "$D/cg.spec" \
+	    >"$D/cg.out"
+	cg_undo
+	# Out of that cgroup, the check must refuse (77): it really checked.
+	rc=0
+	"$PR" send "$D/cu.sock" hello </dev/null >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 77 ] ||
+		{ say "bench: --require-unit let a client of $cg_self in ($rc)"; exit 1; }
+fi
+cg_undo
+[ -z "$CG_SKIP" ] || say "bench: --require-unit skipped: $CG_SKIP"
+
 # --- hyperfine, as a second opinion on the round trip ------------------------
 HF=
 if have hyperfine; then
@@ -211,6 +314,47 @@ cred_us=$(awk -v a="$(med "$D/st.out" peerrelay)" \
     'BEGIN { printf "%+.3f", (a - b) * 1000 / n }')
 cred_ratio=$(ratio "$(med "$D/st.out" peerrelay)" \
     "$(med "$D/st.out" 'no cred check')")
+# rounds_diff RAW A B: contender A's time less B's in each round of timeit's
+# RAW file, in µs: "median first-quartile third-quartile low high", the last
+# two bounding the median at 95% (the order statistics n/2 -+ 0.98 sqrt(n),
+# which assume nothing of the distribution).
+rounds_diff() {
+	awk -F'\t' -v a="$2" -v b="$3" 'NR == 1 {
+		for (i = 1; i <= NF; i++) {
+			if ($i == a)
+				x = i
+			if ($i == b)
+				y = i
+		}
+		next
+	}
+	{ printf "%.3f\n", ($x - $y) * 1000 }' "$1" | sort -g | awk '
+	{ v[NR] = $1 }
+	function q(p,  h, l) {
+		h = (NR - 1) * p + 1
+		l = int(h)
+		return v[l] + (h - l) * (v[l + 1] - v[l])
+	}
+	END {
+		k = int(NR / 2 - 0.98 * sqrt(NR))
+		if (k < 1)
+			k = 1
+		printf "%+.1f %+.1f %+.1f %+.1f %+.1f\n", q(0.5), q(0.25),
+		    q(0.75), v[k], v[NR - k + 1]
+	}'
+}
+if [ -z "$CG_SKIP" ]; then
+	# shellcheck disable=SC2046
+	set -- $(rounds_diff "$D/cg.raw" --require-unit without)
+	unit_us=$1 unit_q1=$2 unit_q3=$3 unit_lo=$4 unit_hi=$5
+	# shellcheck disable=SC2046
+	set -- $(rounds_diff "$D/cg.raw" without 'no cgroup read')
+	read_us=$1 read_q1=$2 read_q3=$3 read_lo=$4 read_hi=$5
+	unit_ratio=$(ratio "$(med "$D/cg.out" --require-unit)" \
+	    "$(med "$D/cg.out" without)")
+	read_ratio=$(ratio "$(med "$D/cg.out" without)" \
+	    "$(med "$D/cg.out" 'no cgroup read')")
+fi
 # rate_table TIMES COUNT UNIT: medians, COUNT per second, and ratios.
 rate_table() {
 	echo "| contender | median ms | $3 | peerrelay / it |"
@@ -256,6 +400,15 @@ rate_table() {
 	    "$(ratio "$(med "$D/st.out" 'socat -b 64')" "$(med "$D/st.out" peerrelay)") |"
 	echo "| streaming, credential check on / off (issue 16) | stated |" \
 	    "$cred_ratio ($cred_us µs a datagram) |"
+	if [ -z "$CG_SKIP" ]; then
+		echo "| round trip, --require-unit / without (issue 17) | stated |" \
+		    "$unit_ratio ($unit_us µs a request, IQR $unit_q1 to $unit_q3) |"
+		echo "| round trip, cgroup read at accept / none (issue 17) | stated |" \
+		    "$read_ratio ($read_us µs a request, IQR $read_q1 to $read_q3) |"
+	else
+		echo "| round trip, --require-unit / without (issue 17) | stated |" \
+		    "skipped |"
+	fi
 	echo "| exec rate, peerrelay time / floor time | at most 1.3 |" \
 	    "$(ratio "$(med "$D/ex.out" peerrelay)" "$(med "$D/ex.out" floor)") |"
 	echo "| listener RSS idle | under 2048 KiB | $rss_idle KiB |"
@@ -293,7 +446,8 @@ rate_table() {
 	echo "  (send says hello, so acknowledgements come as counts: see PROTOCOL)"
 	echo "- no cred check: the same, into bench/peerrelay-nocredcheck, built"
 	echo "  with PEERRELAY_NO_CRED_CHECK: no SO_PASSCRED on the connection, no"
-	echo "  SCM_CREDENTIALS to take or judge, no pidfd read at accept"
+	echo "  SCM_CREDENTIALS to take or judge (the pidfd is still read at"
+	echo "  accept, for the peer's cgroup: see 5)"
 	echo "- floor: one send(2) per line, no acknowledgement; server writes each"
 	echo "  datagram to /dev/null; the client waits for the server to close"
 	echo "- socat -b 64: \`socat -u -b 64 STDIN UNIX-CONNECT:SOCK,type=5\` into"
@@ -325,5 +479,44 @@ rate_table() {
 	echo "Growth per concurrent connection: about $per_conn bytes" \
 	    "((64 held - 1 held) / 63)."
 	echo "Idle for comparison: floor server $floor_idle KiB$ctx."
+	echo
+	echo "## 5. Round trip with --require-unit and without ($UNIT_ROUNDS rounds)"
+	echo
+	if [ -n "$CG_SKIP" ]; then
+		echo "Skipped: $CG_SKIP."
+	else
+		echo "| contender | median ms | min ms | --require-unit / it |"
+		echo "|---|---:|---:|---:|"
+		p=$(med "$D/cg.out" --require-unit)
+		while IFS='	' read -r name m lo _; do
+			echo "| $name | $m | $lo | $(ratio "$p" "$m") |"
+		done <"$D/cg.out"
+		echo
+		echo "Step 1's round trip, \`peerrelay send SOCK hello\` to"
+		echo "\`listen SOCK -- cat\`, from a client in the cgroup"
+		echo "peerrelay-bench.slice/$UNIT, made for this step on the cgroup v2"
+		echo "mount and removed after (the shell that starts the timer moves in,"
+		echo "so every send inherits it). All three listeners see that cgroup:"
+		echo
+		echo "- --require-unit: \`listen --require-unit $UNIT\`"
+		echo "- without: the same listener without the option"
+		echo "- no cgroup read: the same as without, started with the test-only"
+		echo "  switch PEERRELAY_TEST_PIDFD=none, with which the listener reads no"
+		echo "  cgroup at all, as before issue 17 (it still takes the peer's ids"
+		echo "  through its pidfd)"
+		echo
+		echo "Every listener reads the peer's cgroup at accept, whatever its"
+		echo "options, so \"without\" already pays for the read; the first figure"
+		echo "is the check itself. Each is the median of the per-round"
+		echo "differences, with their interquartile range (the spread of one"
+		echo "round) and a 95% interval for the median itself:"
+		echo
+		echo "- the check (--require-unit less without): $unit_us µs a request"
+		echo "  (IQR $unit_q1 to $unit_q3 µs; median within $unit_lo to"
+		echo "  $unit_hi µs); ratio of the medians $unit_ratio"
+		echo "- the cgroup read at accept (without less no cgroup read):"
+		echo "  $read_us µs a request (IQR $read_q1 to $read_q3 µs; median"
+		echo "  within $read_lo to $read_hi µs); ratio of the medians $read_ratio"
+	fi
 } >"$OUT"
 cat "$OUT"

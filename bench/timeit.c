@@ -3,13 +3,16 @@
  * wall-clock time of each. Interleaving the rounds (A B C, B C A, ...) makes
  * drift on a noisy machine fall on every command alike, so their ratios hold.
  *
- *   timeit [-n ROUNDS] [-w WARMUP] [-i INPUT] SPECFILE
+ *   timeit [-n ROUNDS] [-w WARMUP] [-i INPUT] [-r RAWFILE] SPECFILE
  *
  * SPECFILE has one command a line: NAME, a tab, then the argv separated by
  * single spaces (no quoting). Each run gets INPUT (or /dev/null) as stdin and
  * /dev/null as stdout; stderr is inherited. A run that exits non-zero is an
  * error: its time would not be comparable. Output, one line per command:
  * NAME<TAB>median_ms<TAB>min_ms<TAB>max_ms<TAB>runs
+ * With -r, RAWFILE gets every round's times, for differences within a round:
+ * a line of the names, then one line a round, tab-separated, in SPECFILE's
+ * order.
  */
 #include <sys/wait.h>
 
@@ -66,6 +69,25 @@ run_once(struct cmd *c, const char *input)
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 }
 
+/* Each round's times into path, before they are sorted. */
+static void
+write_raw(const char *path, const struct cmd *cmds, size_t n, int rounds)
+{
+	FILE	*fp;
+	size_t	 i;
+	int	 r;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		err(1, "%s", path);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%c", cmds[i].name, i + 1 < n ? '\t' : '\n');
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < n; i++)
+			fprintf(fp, "%.3f%c", cmds[i].ms[r], i + 1 < n ? '\t' : '\n');
+	if (fclose(fp) == EOF)
+		err(1, "%s", path);
+}
+
 static size_t
 load(const char *path, struct cmd *cmds)
 {
@@ -102,12 +124,12 @@ int
 main(int argc, char **argv)
 {
 	struct cmd	 cmds[MAX_CMDS];
-	const char	*input = "/dev/null", *errstr;
+	const char	*input = "/dev/null", *raw = NULL, *errstr;
 	size_t		 n, i, k;
 	int		 rounds = 30, warmup = 2, ch, r;
 
 	memset(cmds, 0, sizeof(cmds));
-	while ((ch = getopt(argc, argv, "n:w:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:w:i:r:")) != -1) {
 		switch (ch) {
 		case 'n':
 			rounds = (int)strtonum(optarg, 1, 100000, &errstr);
@@ -122,12 +144,16 @@ main(int argc, char **argv)
 		case 'i':
 			input = optarg;
 			break;
+		case 'r':
+			raw = optarg;
+			break;
 		default:
 			return 1;
 		}
 	}
 	if (argc - optind != 1)
-		errx(1, "usage: timeit [-n ROUNDS] [-w WARMUP] [-i INPUT] SPEC");
+		errx(1, "usage: timeit [-n ROUNDS] [-w WARMUP] [-i INPUT] "
+		    "[-r RAWFILE] SPEC");
 	n = load(argv[optind], cmds);
 	for (i = 0; i < n; i++)
 		if ((cmds[i].ms = calloc((size_t)rounds, sizeof(double))) == NULL)
@@ -141,6 +167,8 @@ main(int argc, char **argv)
 				cmds[i].ms[r] = ms;
 		}
 	}
+	if (raw != NULL)
+		write_raw(raw, cmds, n, rounds);
 	for (i = 0; i < n; i++) {
 		qsort(cmds[i].ms, (size_t)rounds, sizeof(double), by_value);
 		printf("%s\t%.3f\t%.3f\t%.3f\t%d\n", cmds[i].name,
