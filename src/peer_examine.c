@@ -244,7 +244,7 @@ void
 peer_examine(int fd, struct peer *p, const struct cgroup_fs *fs)
 {
 	socklen_t	 len = sizeof(int);
-	int		 pidfd = -1, r, i;
+	int		 pidfd = -1, i;
 
 	p->ids_from = PEER_IDS_PEERCRED;
 	if (fs != NULL && (fs->dirfd == -1 ||
@@ -256,25 +256,19 @@ peer_examine(int fd, struct peer *p, const struct cgroup_fs *fs)
 	}
 	if (!PEER_CRED_CHECK && fs == NULL)
 		return;
-	if (fs == NULL || fs->kernel != CGROUP_NO_PEERPIDFD)
-		r = getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len);
-	else {
-		r = -1;
-		errno = ENOPROTOOPT;
-	}
-	if (r == -1) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == -1) {
 		/* Only a kernel without SO_PEERPIDFD leaves /proc to read. */
-		if (errno == ENOPROTOOPT &&
-		    peer_proc_ids(p->pid, -1, p->uids, p->gids) == 0)
+		if (errno != ENOPROTOOPT) {
+			if (fs != NULL)
+				p->cg = PEER_CG_GONE;
+		} else if (peer_proc_ids(p->pid, -1, p->uids, p->gids) == 0)
 			p->ids_from = PEER_IDS_PROC;
-		else if (errno != ENOPROTOOPT && fs != NULL)
-			p->cg = PEER_CG_GONE;
 	} else {
 		examine_pidfd(pidfd, p, fs);
 		close(pidfd);
 	}
-	if (p->ids_from != PEER_IDS_PEERCRED && (!peer_among(p->uids, p->uid) ||
-	    !peer_among(p->gids, p->gid)))
+	if (p->ids_from != PEER_IDS_PEERCRED &&
+	    (!peer_among(p->uids, p->uid) || !peer_among(p->gids, p->gid)))
 		p->ids_from = PEER_IDS_PEERCRED;
 	if (p->ids_from == PEER_IDS_PEERCRED)
 		for (i = 0; i < 3; i++) {
