@@ -210,7 +210,9 @@ in_scratch_dev() {
 	for d in null zero urandom; do
 		: >"$TDIR/dev/$d"
 	done
-	unshare -m --propagation private sh -c '
+	# exec: started in the background, $! is the listener itself, which
+	# teardown can kill (a subshell's death would leave it running).
+	exec unshare -m --propagation private sh -c '
 for d in null zero urandom; do mount --bind /dev/$d "$0/dev/$d" || exit 1; done
 mount --rbind "$0/dev" /dev || exit 1
 exec "$@"' "$TDIR" "$@"
