@@ -1,5 +1,6 @@
 /*
- * Fuzz the print-mode encoders with any payload and names: a text record is
+ * Fuzz the print-mode encoders with any payload, names and cgroup: a text
+ * record is
  * one line of printable ASCII whose data field is strnvisx's encoding and
  * unvis-decodes to the payload;
  * a JSON record is one line of valid JSON.
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <vis.h>
 
+#include "../../src/cgroup.h"
 #include "../../src/peer.h"
 #include "../../src/record.h"
 #include "json_check.h"
@@ -75,6 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct peer	 p;
 	const char	*d;
 	char		*out;
+	char		 unit[CGROUP_UNIT_MAX];
 	size_t		 n, len, ul, gl;
 
 	memset(&p, 0, sizeof(p));
@@ -100,6 +103,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gl = n - ul;
 	memcpy(p.group, d + ul, gl);
 	p.group[strnlen(p.group, gl)] = '\0';
+	/*
+	 * The same bytes as the peer's cgroup (any a delegated owner may
+	 * name one with), and the unit it names, as the listener has them.
+	 */
+	if (ul > 0 && (p.cgroup = strdup(p.user)) == NULL)
+		abort();
+	if (p.cgroup != NULL && cgroup_unit(p.cgroup, unit, sizeof(unit)))
+		p.unit = unit;
 
 	out = render(RECORD_TEXT, &p, d, n, &len);
 	check_text(out, len, d, n);
@@ -111,5 +122,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !json_check(out, len - 1))
 		abort();
 	free(out);
+	free(p.cgroup);
 	return 0;
 }
