@@ -224,10 +224,14 @@ cgroup_unit_of() {
 	fi
 }
 
-# Does the listener read peers' cgroups here (cgroup v2, SO_PEERPIDFD)?
+# Should the listener read peers' cgroups here: is a cgroup v2 hierarchy
+# mounted, and has the kernel SO_PEERPIDFD (77; Linux 6.5)? Asked of the
+# machine, not of the binary under test.
 cgroups_read() {
-	"$PEERRELAY" listen --check "@prt-probe-$$" 2>/dev/null |
-	    grep -q '^cgroups: .*read at accept'
+	[ -n "$(cgroup2_mount)" ] && python3 -c '
+import socket
+a, b = socket.socketpair()
+a.getsockopt(socket.SOL_SOCKET, 77)' 2>/dev/null
 }
 
 # The variables the listener adds for a peer in this shell's cgroup.
