@@ -2,6 +2,7 @@
 #define LIBBSD_OPENBSD_VIS
 #include <sys/wait.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,7 @@ void
 proto_reason(const struct reply *r, char *buf, size_t size)
 {
 	size_t	 len = r->len < PROTO_MAX_REASON ? r->len : PROTO_MAX_REASON;
+	char	 copy[PROTO_MAX_REASON + MB_LEN_MAX];
 	int	 n;
 
 	if (size < PROTO_REASON_SIZE) {
@@ -229,8 +231,15 @@ proto_reason(const struct reply *r, char *buf, size_t size)
 			buf[0] = '\0';
 		return;
 	}
+	/*
+	 * libbsd's strnvisx may read a few bytes past a reason of one byte
+	 * (its multibyte conversion): give it a copy with NULs after it, so
+	 * a reason at the end of a buffer is not read past.
+	 */
+	memcpy(copy, r->data, len);
+	memset(copy + len, 0, sizeof(copy) - len);
 	/* Spaces stay: a reason is words. Tab and newline do not. */
-	n = strnvisx(buf, size, r->data, len, VIS_CSTYLE | VIS_OCTAL |
+	n = strnvisx(buf, size, copy, len, VIS_CSTYLE | VIS_OCTAL |
 	    VIS_TAB | VIS_NL);
 	if (n >= 0 && r->len > len)
 		memcpy(buf + n, "...", 4);

@@ -4,6 +4,7 @@
  * reaches a terminal; JSON falls back to base64 for bytes that are not UTF-8.
  */
 #define LIBBSD_OPENBSD_VIS
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +80,7 @@ static int	 vis_ready;
 static int
 vis_init(void)
 {
-	char	 in[2] = { 0, 0 }, out[9];
+	char	 in[2 + MB_LEN_MAX] = { 0 }, out[9];
 	int	 c, n;
 
 	for (c = 0; c < 256; c++) {

@@ -2,11 +2,13 @@
  * The reply encoders against the decoder send runs: every reply the
  * listener builds decodes to its type, status and count; refusal reasons.
  */
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <signal.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "../../src/proto.h"
 #include "unit.h"
@@ -24,6 +26,38 @@ round_trip(int type, int value)
 	    r.count != 1)
 		return -1;
 	return r.status;
+}
+
+/*
+ * A reason whose last byte is the last of a page, a page no one may read
+ * after it (a reply at the end of a buffer): the escaping reads nothing
+ * past the reason. In a child, so that a fault is a failed check.
+ */
+static int
+reason_at_page_end(void)
+{
+	long		 page = sysconf(_SC_PAGESIZE);
+	struct reply	 r;
+	char		*m, out[PROTO_REASON_SIZE];
+	pid_t		 pid;
+	int		 st;
+
+	m = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || mprotect(m + page, (size_t)page, PROT_NONE) == -1)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	/* libbsd's strnvisx reads past a lone byte such as this one. */
+	r.len = 1;
+	r.data = m + page - r.len;
+	memcpy(m + page - r.len, "\xff", r.len);
+	if ((pid = fork()) == 0) {
+		proto_reason(&r, out, sizeof(out));
+		_exit(strcmp(out, "\\377") == 0 ? 0 : 1);
+	}
+	munmap(m, (size_t)page * 2);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0;
 }
 
 static const char *
@@ -146,6 +180,8 @@ main(void)
 	CHECK(strlen(reason_of(big, sizeof(big))) == PROTO_MAX_REASON + 3 &&
 	    strcmp(reason_of(big, sizeof(big)) + PROTO_MAX_REASON, "...") == 0,
 	    "a long reason is cut at %d bytes, with ...", PROTO_MAX_REASON);
+	CHECK(reason_at_page_end(), "a reason ending at a page's end, an "
+	    "unreadable page after it, is escaped without reading past it");
 	encoders();
 	return UNIT_DONE();
 }
