@@ -17,7 +17,6 @@
 
 #include <ctype.h>
 #include <limits.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include "cgroup.h"
 #include "ids.h"
+#include "pattern.h"
 #include "rules.h"
 
 /* Words a line may hold: permit ACTION, the clauses, COMMAND, ARGs. */
@@ -124,69 +124,12 @@ valid_action(const char *s)
 	    s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-")] == '\0';
 }
 
-/*
- * May PATTERN be a slot's? Compiled alone, with no back-reference, and its
- * parentheses pairing up within it (outside bracket expressions and after
- * no backslash), so "^(" PATTERN ")$" anchors all of it: "a)|(b" could
- * otherwise match any argument that begins with "a". 0, or -1 and *why.
- */
-int
-rules_pattern_check(const char *p, const char **why)
-{
-	int	 depth = 0;
-
-	if (*p == '\0') {
-		*why = "an empty pattern";
-		return -1;
-	}
-	for (; *p != '\0'; p++) {
-		if (*p == '\\') {
-			if (p[1] >= '1' && p[1] <= '9') {
-				*why = "a back-reference";
-				return -1;
-			}
-			if (p[1] != '\0')
-				p++;
-		} else if (*p == '[') {
-			/* A bracket expression: its "]" first is a member. */
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			for (; *p != '\0' && *p != ']'; p++)
-				if (*p == '[' && (p[1] == ':' || p[1] == '.' ||
-				    p[1] == '=')) {
-					const char	 end[3] = { p[1], ']', 0 };
-
-					if ((p = strstr(p + 2, end)) == NULL)
-						break;
-					p++;
-				}
-			if (p == NULL || *p == '\0') {
-				*why = "a [ without its ]";
-				return -1;
-			}
-		} else if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth < 0)
-			break;
-	}
-	if (depth != 0) {
-		*why = "parentheses that do not pair up";
-		return -1;
-	}
-	return 0;
-}
-
 /* A slot's word "{P}" or "-{P}" into a; -1 and *why. */
 static int
 make_slot(const struct word *w, struct rules_arg *a, const char **why)
 {
 	const char	*p = w->s + (w->s[0] == '-' ? 2 : 1);
 	size_t		 n = w->n - (size_t)(p - w->s) - 1;
-	char		*full;
-	regex_t		 alone;
 
 	a->slot = 1;
 	a->dash = w->s[0] == '-';
@@ -194,24 +137,8 @@ make_slot(const struct word *w, struct rules_arg *a, const char **why)
 		*why = "out of memory";
 		return -1;
 	}
-	if (rules_pattern_check(a->text, why) == -1)
+	if (pattern_compile(a->text, &a->re, why) == -1)
 		return -1;
-	if (regcomp(&alone, a->text, REG_EXTENDED | REG_NOSUB) != 0) {
-		*why = "not a POSIX extended regular expression";
-		return -1;
-	}
-	regfree(&alone);
-	if ((full = malloc(n + 5)) == NULL) {
-		*why = "out of memory";
-		return -1;
-	}
-	snprintf(full, n + 5, "^(%s)$", a->text);
-	if (regcomp(&a->re, full, REG_EXTENDED | REG_NOSUB) != 0) {
-		free(full);
-		*why = "not a POSIX extended regular expression";
-		return -1;
-	}
-	free(full);
 	a->compiled = 1;
 	return 0;
 }
@@ -441,74 +368,4 @@ rules_free(struct rules *rs)
 		free_rule(&rs->v[i]);
 	free(rs->v);
 	memset(rs, 0, sizeof(*rs));
-}
-
-/* Every rule back in canonical form, one line each; -1 on a write error. */
-int
-rules_print(FILE *fp, const struct rules *rs)
-{
-	static const char	*const clause[] = { "user", "group", "unit",
-	    "cgroup" };
-	const struct rule	*r;
-	size_t			 i, j;
-	int			 c;
-
-	for (i = 0; i < rs->n; i++) {
-		r = &rs->v[i];
-		fprintf(fp, "permit %s", r->action);
-		/* Clauses in a fixed order: users, groups, units, cgroups. */
-		for (c = 0; c < 4; c++)
-			for (j = 0; j < r->nwho; j++)
-				if (r->who[j].kind == "ugnc"[c])
-					fprintf(fp, " %s %s", clause[c],
-					    r->who[j].text);
-		fprintf(fp, " %s", r->path);
-		for (j = 0; j < r->nargs; j++)
-			if (r->args[j].slot)
-				fprintf(fp, " %s{%s}", r->args[j].dash ? "-" :
-				    "", r->args[j].text);
-			else
-				fprintf(fp, " %s", r->args[j].text);
-		fputc('\n', fp);
-	}
-	return ferror(fp) ? -1 : 0;
-}
-
-const struct rule *
-rules_find(const struct rules *rs, const char *action)
-{
-	size_t	 i;
-
-	for (i = 0; i < rs->n; i++)
-		if (strcmp(rs->v[i].action, action) == 0)
-			return &rs->v[i];
-	return NULL;
-}
-
-/*
- * Do the caller's n arguments fill r's slots, in order? 0; -1 with *bad
- * 0 when their count is wrong, else the number (from 1) of the first
- * argument its slot refuses: empty, beginning with "-" where the slot is
- * not marked for it, or not matched whole by its pattern.
- */
-int
-rules_match(const struct rule *r, char *const *args, size_t n, size_t *bad)
-{
-	size_t	 i, k = 0;
-
-	*bad = 0;
-	if (n != r->nslots)
-		return -1;
-	for (i = 0; i < r->nargs; i++) {
-		if (!r->args[i].slot)
-			continue;
-		*bad = k + 1;
-		if (args[k][0] == '\0' || (args[k][0] == '-' &&
-		    !r->args[i].dash) || regexec(&r->args[i].re, args[k], 0,
-		    NULL, 0) != 0)
-			return -1;
-		k++;
-	}
-	*bad = 0;
-	return 0;
 }

@@ -58,6 +58,5 @@ void	rules_free(struct rules *);
 int	rules_print(FILE *, const struct rules *);
 const struct rule *rules_find(const struct rules *, const char *);
 int	rules_match(const struct rule *, char *const *, size_t, size_t *);
-int	rules_pattern_check(const char *, const char **);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/pattern.h"
 #include "../../src/rules.h"
 #include "unit.h"
 
@@ -170,10 +171,22 @@ main(void)
 	    != NULL, "20 errors reported, the rest counted");
 	free(big);
 
-	CHECK(rules_pattern_check("a(b|c)d", &e) == 0, "pattern: groups");
-	CHECK(rules_pattern_check("\\(", &e) == 0, "pattern: an escaped (");
-	CHECK(rules_pattern_check("(", &e) == -1, "pattern: an open (: %s", e);
-	CHECK(rules_pattern_check("[abc", &e) == -1, "pattern: an open [: %s", e);
+	CHECK(pattern_check("a(b|c)d", &e) == 0, "pattern: groups");
+	CHECK(pattern_check("\\(", &e) == 0, "pattern: an escaped (");
+	CHECK(pattern_check("(", &e) == -1, "pattern: an open (: %s", e);
+	CHECK(pattern_check("[abc", &e) == -1, "pattern: an open [: %s", e);
+	CHECK(pattern_check("[0-9]{4}-[0-9]{2}", &e) == 0 &&
+	    pattern_check("x{1000}", &e) == 0, "pattern: counted repetitions");
+	CHECK(pattern_check("(a{99}){99}{99}", &e) == -1 &&
+	    strstr(e, "4096") != NULL, "pattern: nested counts that would "
+	    "take regcomp gigabytes: %s", e);
+	CHECK(pattern_check("(ab){3000}", &e) == -1, "pattern: a group "
+	    "copied 3000 times: %s", e);
+	CHECK(pattern_check("a{1,99999}", &e) == -1, "pattern: a count over "
+	    "32767: %s", e);
+	CHECK(pattern_check("(((((((((((((((((((((((((((((((((a)))))))))))))))))"
+	    "))))))))))))))))", &e) == -1 && strstr(e, "32 deep") != NULL,
+	    "pattern: 33 nested groups: %s", e);
 	rules_free(&rs);
 	return UNIT_DONE();
 }
