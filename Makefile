@@ -32,7 +32,7 @@ SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
 		src/mmsg.c src/num.c src/outq.c src/peer.c src/peer_examine.c \
 		src/policy.c src/privdrop.c src/proto.c src/record.c \
 		src/replies.c src/retry.c src/rules.c src/safepath.c src/serve.c \
-		src/server.c src/spawn.c src/spawn_as.c src/title.c
+		src/server.c src/sockdiag.c src/spawn.c src/spawn_as.c src/title.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)
 
@@ -95,7 +95,7 @@ FUZZ_SECONDS ?=	60
 FUZZ_TARGETS =	addr options reply record input replies status cgroup rules
 FUZZ_SRCS =	src/addr.c src/cgroup.c src/ids.c src/num.c src/peer.c \
 		src/peer_examine.c src/proto.c src/record.c src/rules.c \
-		src/safepath.c
+		src/safepath.c src/sockdiag.c
 # Targets that take more of src/: send's input framing and reply handling
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c
