@@ -70,10 +70,7 @@ sockdiag_listening(const char *name, size_t namelen, dev_t dev, ino_t ino)
 	}			 q;
 	struct sockaddr_nl	 nl = { .nl_family = AF_NETLINK };
 	const struct nlmsghdr	*m;
-	union {
-		struct nlmsghdr	h;
-		char		b[32768];
-	}			 buf;
+	uint32_t		 buf[8192];	/* aligned as nlmsghdr */
 	ssize_t			 n;
 	size_t			 left;
 	int			 fd, found = 0, saved;
@@ -92,13 +89,13 @@ sockdiag_listening(const char *name, size_t namelen, dev_t dev, ino_t ino)
 	    sizeof(nl)) == -1)
 		goto fail;
 	for (;;) {
-		if ((n = recv(fd, &buf, sizeof(buf), 0)) == -1) {
+		if ((n = recv(fd, buf, sizeof(buf), 0)) == -1) {
 			if (errno == EINTR)
 				continue;
 			goto fail;
 		}
 		left = (size_t)n;
-		for (m = &buf.h;
+		for (m = (const struct nlmsghdr *)(void *)buf;
 		    NLMSG_OK(m, left); m = NLMSG_NEXT(m, left)) {
 			if (m->nlmsg_type == NLMSG_DONE) {
 				close(fd);
