@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "linux.h"
 #include "safepath.h"
+#include "sockdiag.h"
 
 /*
  * Fill a from s. On failure return -1 and point *errstr at a phrase naming
@@ -364,6 +365,17 @@ addr_probe(const struct addr *a)
 			errno = ENOTSOCK;
 			return -1;
 		}
+	}
+	/*
+	 * A listener here is found without connecting to it (it would judge
+	 * and log the probe); only when none is, or the kernel cannot say, a
+	 * connection tells (refused: a stale file, which no one accepts).
+	 */
+	if ((a->abstract ? sockdiag_listening(a->sun.sun_path, a->len -
+	    offsetof(struct sockaddr_un, sun_path), 0, 0) :
+	    sockdiag_listening(NULL, 0, st.st_dev, st.st_ino)) == 1) {
+		errno = EADDRINUSE;
+		return -1;
 	}
 	/* A connection refused, or the file gone meanwhile: nobody listens. */
 	errno = 0;

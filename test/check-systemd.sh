@@ -227,6 +227,14 @@ else
 	not_ok "journal: no denial of uid 65534 at authpriv.notice"
 	journal $UNIT_SYSLOG | indent
 fi
+# ExecStartPre='s --check finds the running listener without connecting:
+# before, the listener judged its probe and logged root denied at every start.
+if journal $UNIT_SYSLOG | grep -Eq '^deny pid=[0-9]+ uid=0 '; then
+	not_ok "journal: root denied: ExecStartPre='s --check connected to the listener"
+	journal $UNIT_SYSLOG | indent
+else
+	ok "journal: no denial of root (ExecStartPre='s --check left nothing in the log)"
+fi
 if journal_has '^run pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 ' \
     $UNIT_SYSLOG SYSLOG_FACILITY=3 PRIORITY=6; then
 	ok "journal: the run at daemon.info: $(journal $UNIT_SYSLOG SYSLOG_FACILITY=3 PRIORITY=6 | grep '^run' | tail -n 1)"

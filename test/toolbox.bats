@@ -563,6 +563,25 @@ log: syslog (daemon; denials authpriv)"
 	kill -0 "$LPID"
 }
 
+@test "--check finds a live listener without connecting to it: nothing in its log (a unit's ExecStartPre= left a denial at every start)" {
+	local a mode
+	for a in "$TDIR/s" "$NAME"; do
+		mode=()
+		[ "$a" = "$NAME" ] || mode=(--mode 0666)
+		start_listener "$a" --allow-user www-data "${mode[@]}"
+		run --separate-stderr "$PEERRELAY" listen --check "$a"
+		assert_success
+		assert_equal "$stderr" "peerrelay: note: $a: in use by a running listener (a start now would exit 69)"
+		# Served after anything --check could have queued before it.
+		run "${WWW[@]}" "$PEERRELAY" send "$a" after
+		assert_success
+		wait_for_line "$TDIR/out" 'data=after$'
+		run grep -c -e '^peerrelay: deny ' -e '^peerrelay: allow ' "$TDIR/err"
+		assert_output 1
+		stop_listener
+	done
+}
+
 @test "--check refuses a --run-as user who cannot execute COMMAND: 77 (a start serves, each request failing: see above)" {
 	mkdir -m 700 "$TDIR/own"
 	printf '#!/bin/sh\necho ran\n' >"$TDIR/own/cmd"
