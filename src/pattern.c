@@ -16,10 +16,12 @@
 
 /*
  * A pattern's size, as regcomp(3) builds it: glibc copies a group once for
- * each count of a repetition {m,n}, so "(a{99}){99}{99}" would take
- * gigabytes. Counted per nesting level: the whole so far, the last atom.
+ * each count of a repetition {m,n}, and once for a "+", so
+ * "(a{99}){99}{99}" or "x" and 40 "+" would take gigabytes, and its
+ * matcher's closures grow with the square of the nodes. Counted per
+ * nesting level: the whole so far, and the last atom.
  */
-#define PATTERN_MAX_SIZE	4096
+#define PATTERN_MAX_SIZE	1024
 #define PATTERN_MAX_DEPTH	32
 
 struct level {
@@ -61,8 +63,8 @@ skip_bracket(const char *p)
  * May PATTERN be a slot's? No back-reference; parentheses pairing up
  * within it (outside bracket expressions and after no backslash), so
  * "^(" PATTERN ")$" anchors all of it ("a)|(b" could otherwise match any
- * argument that begins with "a"); groups nested at most 32 deep; counted
- * repetitions expanding it to at most 4096 atoms. 0, or -1 and *why.
+ * argument that begins with "a"); groups nested at most 32 deep; at most
+ * 1024 nodes once repetitions are expanded. 0, or -1 and *why.
  */
 int
 pattern_check(const char *p, const char **why)
@@ -115,8 +117,9 @@ pattern_check(const char *p, const char **why)
 			l[d].last = 0;
 			break;
 		case '+':
-			/* a+ is built as aa*. */
-			l[d].total += l[d].last;
+			/* a+ is built as aa*: a++ doubles, and so on. */
+			l[d].total += l[d].last + 1;
+			l[d].last = l[d].last * 2 + 1;
 			break;
 		case '{':
 			if (p[1] < '0' || p[1] > '9') {
@@ -143,14 +146,17 @@ pattern_check(const char *p, const char **why)
 			break;
 		case '*':
 		case '?':
+			/* A node of its own, around the atom. */
+			l[d].total++;
+			l[d].last++;
 			break;
 		default:
 			atom(&l[d], 1);
 			break;
 		}
 		if (l[d].total > PATTERN_MAX_SIZE) {
-			*why = "its counted repetitions make it larger than "
-			    XSTR(PATTERN_MAX_SIZE) " atoms";
+			*why = "its repetitions make it larger than "
+			    XSTR(PATTERN_MAX_SIZE) " nodes";
 			return -1;
 		}
 	}

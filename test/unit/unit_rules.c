@@ -176,10 +176,18 @@ main(void)
 	CHECK(pattern_check("(", &e) == -1, "pattern: an open (: %s", e);
 	CHECK(pattern_check("[abc", &e) == -1, "pattern: an open [: %s", e);
 	CHECK(pattern_check("[0-9]{4}-[0-9]{2}", &e) == 0 &&
-	    pattern_check("x{1000}", &e) == 0, "pattern: counted repetitions");
+	    pattern_check("[0-9a-f]{64}", &e) == 0 &&
+	    pattern_check("[a-z0-9._-]{1,255}", &e) == 0,
+	    "pattern: counted repetitions");
 	CHECK(pattern_check("(a{99}){99}{99}", &e) == -1 &&
-	    strstr(e, "4096") != NULL, "pattern: nested counts that would "
+	    strstr(e, "1024") != NULL, "pattern: nested counts that would "
 	    "take regcomp gigabytes: %s", e);
+	CHECK(pattern_check("x++++++++++++++++++++++++++++++++++++++++", &e) ==
+	    -1, "pattern: x and 40 +, each doubling it: %s", e);
+	CHECK(pattern_check("[a-z]+", &e) == 0 && pattern_check("a+b+c+", &e)
+	    == 0, "pattern: a few +");
+	CHECK(pattern_check("x+*+*+*+*+*+*+*+*+*+*+*+*", &e) == -1,
+	    "pattern: stars and pluses nested by turns: %s", e);
 	CHECK(pattern_check("(ab){3000}", &e) == -1, "pattern: a group "
 	    "copied 3000 times: %s", e);
 	CHECK(pattern_check("a{1,99999}", &e) == -1, "pattern: a count over "
