@@ -42,7 +42,8 @@ setup() {
 teardown() {
 	local d i
 	if [ -n "$S" ] && [ -d "$CGM/$S" ]; then
-		for d in $(find "$CGM/$S" -depth -type d); do
+		# NUL-separated: a test's cgroup may have a space in its name.
+		while IFS= read -r -d '' d; do
 			for i in $(seq 1 100); do
 				[ -s "$d/cgroup.procs" ] || break
 				echo 1 >"$d/cgroup.kill" 2>/dev/null ||
@@ -50,7 +51,7 @@ teardown() {
 				sleep 0.02
 			done
 			rmdir "$d" || true
-		done
+		done < <(find "$CGM/$S" -depth -type d -print0)
 	fi
 	helpers_teardown
 }
