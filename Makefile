@@ -26,8 +26,9 @@ ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(HARDEN_CPP) $(CPPFLAGS) \
 		$(HARDEN_CC) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
-		src/activate.c src/addr.c src/admit.c src/cgroup.c src/client.c \
-		src/config.c src/config_print.c src/conn.c src/denials.c \
+		src/activate.c src/addr.c src/admit.c src/cgroup.c \
+		src/cgroup_name.c src/client.c src/config.c src/config_print.c \
+		src/conn.c src/denials.c \
 		src/dgram.c src/ids.c src/input.c src/job.c src/log.c src/logq.c \
 		src/mmsg.c src/num.c src/outq.c src/peer.c src/peer_examine.c \
 		src/policy.c src/privdrop.c src/proto.c src/record.c \
@@ -93,8 +94,8 @@ check-asan: deps
 # libFuzzer targets for every parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?=	60
 FUZZ_TARGETS =	addr options reply record input replies status cgroup
-FUZZ_SRCS =	src/addr.c src/cgroup.c src/ids.c src/num.c src/peer.c \
-		src/peer_examine.c src/proto.c src/record.c src/safepath.c \
+FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
+		src/peer.c src/peer_examine.c src/proto.c src/record.c src/safepath.c \
 		src/sockdiag.c
 # Targets that take more of src/: send's input framing and reply handling
 # (fuzz_replies stubs out log_line, so it takes no log.c).

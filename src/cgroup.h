@@ -45,6 +45,7 @@ int	cgroup_confirm(const struct cgroup_fs *, const char *, uint64_t);
 int	cgroup_pidfd_names(int, pid_t);
 int	cgroup_exists(const struct cgroup_fs *, const char *);
 
+int	cgroup_plain_path(const char *);
 int	cgroup_unit(const char *, char *, size_t);
 int	cgroup_under(const char *, const char *);
 int	cgroup_unit_valid(const char *, const char **);
