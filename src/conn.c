@@ -150,7 +150,7 @@ check_datagram(struct conn *c, const struct dgram *d,
 		 */
 		c->requests = 0;
 		c->counted = 1;
-		reply(c, msg, proto_hello(msg, sizeof(msg)));
+		reply(c, msg, proto_hello(msg, sizeof(msg), 0));
 		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=A");
 		return 1;
 	default:

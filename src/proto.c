@@ -172,12 +172,12 @@ proto_acks(char *buf, size_t size, unsigned long n)
 	return fits(snprintf(buf, size, "%c%lu", PROTO_ACKS, n), size);
 }
 
-/* The hello's answer: counted acknowledgements granted. */
+/* The hello's answer: counted acknowledgements granted, and actions. */
 int
-proto_hello(char *buf, size_t size)
+proto_hello(char *buf, size_t size, int actions)
 {
-	return fits(snprintf(buf, size, "%c%c", PROTO_HELLO, PROTO_ACKS),
-	    size);
+	return fits(snprintf(buf, size, "%c%c%s", PROTO_HELLO,
+	    PROTO_GRANT_ACKS, actions ? "R" : ""), size);
 }
 
 /* "r<status> <reason>"; a reason too long for buf becomes "refused". */

@@ -23,6 +23,9 @@
 /* Extensions, only for a client that asked with a hello (an empty first datagram). */
 #define PROTO_HELLO		'h'	/* the hello's answer: what is granted */
 #define PROTO_ACKS		'A'	/* acknowledges the next N requests */
+/* What an 'h' reply may grant, a byte each. */
+#define PROTO_GRANT_ACKS	'A'	/* counted acknowledgements */
+#define PROTO_GRANT_ACTIONS	'R'	/* action requests (listen --rules) */
 /* The largest signal number a 'k' reply may carry: Linux's SIGRTMAX. */
 #define PROTO_MAX_SIGNAL	64
 /* A refusal's reason is shown up to this many bytes, ... */
@@ -52,7 +55,7 @@ int	proto_format_status(char *, size_t, int, int);
 int	proto_status(char *, size_t, int, int);
 int	proto_ack(char *, size_t);
 int	proto_acks(char *, size_t, unsigned long);
-int	proto_hello(char *, size_t);
+int	proto_hello(char *, size_t, int);
 int	proto_refusal(char *, size_t, int, const char *);
 int	proto_denial(char *, size_t, unsigned long);
 int	proto_busy(char *, size_t, unsigned long, unsigned int);

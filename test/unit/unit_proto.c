@@ -101,10 +101,14 @@ encoders(void)
 	CHECK(proto_acks(buf, sizeof(buf), 0) == -1 &&
 	    proto_acks(buf, sizeof(buf), PROTO_MAX_ACKS + 1) == -1,
 	    "acks 0 and past the most are not built");
-	CHECK(decoded(buf, proto_hello(buf, sizeof(buf)), &r) == 0 &&
+	CHECK(decoded(buf, proto_hello(buf, sizeof(buf), 0), &r) == 0 &&
 	    r.type == PROTO_HELLO && !r.terminal && r.count == 0 &&
 	    r.len == 1 && r.data[0] == PROTO_ACKS,
 	    "hello: 'h' granting 'A', answers no request");
+	CHECK(decoded(buf, proto_hello(buf, sizeof(buf), 1), &r) == 0 &&
+	    r.type == PROTO_HELLO && !r.terminal && r.len == 2 &&
+	    memcmp(r.data, "AR", 2) == 0,
+	    "a rules listener's hello: 'h' granting 'A' and 'R'");
 	CHECK(decoded(buf, proto_refusal(buf, sizeof(buf), EX_DATAERR,
 	    "empty request"), &r) == 0 && r.type == PROTO_REFUSED &&
 	    r.terminal && r.count == 1 && r.status == EX_DATAERR &&
@@ -139,7 +143,8 @@ encoders(void)
 	    &r) == 0 && r.type == PROTO_TIMEOUT && r.terminal &&
 	    r.count == 1 && r.status == EX_TEMPFAIL,
 	    "timed out (then killed): 't', status 75");
-	CHECK(proto_ack(buf, 1) == -1 && proto_hello(buf, 2) == -1 &&
+	CHECK(proto_ack(buf, 1) == -1 && proto_hello(buf, 2, 0) == -1 &&
+	    proto_hello(buf, 3, 1) == -1 &&
 	    proto_acks(buf, 3, 12) == -1 &&
 	    proto_refusal(buf, 3, EX_DATAERR, "x") == -1,
 	    "a reply that does not fit is not built");

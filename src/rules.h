@@ -1,0 +1,63 @@
+/*
+ * A rules file (listen --rules FILE): one rule per action, who may call
+ * it, and the command as an argv template whose slots take the caller's
+ * arguments, each matched whole by its POSIX extended regex.
+ */
+#ifndef PEERRELAY_RULES_H
+#define PEERRELAY_RULES_H
+
+#include <sys/types.h>
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Bounds, checked before anything is allocated. */
+#define RULES_MAX		256		/* rules in a file */
+#define RULES_MAX_FILE		(1024 * 1024)	/* bytes of a file */
+#define RULES_MAX_LINE		4096		/* bytes of a line */
+#define RULES_MAX_ACTION	64		/* bytes of an action's name */
+#define RULES_MAX_WHO		64		/* user, group, unit, cgroup clauses */
+#define RULES_MAX_ARGS		64		/* template elements after the path */
+#define RULES_MAX_ERRORS	20		/* reported; the rest are counted */
+#define RULES_MAX_NODES		65536		/* the patterns' sizes, in all */
+
+/* An element of a command template: a fixed word or a caller's slot. */
+struct rules_arg {
+	char	*text;		/* the word, or the slot's pattern */
+	int	 slot;
+	int	 dash;		/* a slot that takes an argument beginning "-" */
+	regex_t	 re;		/* a slot's "^(" PATTERN ")$" */
+	int	 compiled;	/* re is to be regfree'd */
+};
+
+/* Who may call: the values as written (printed back) and resolved. */
+struct rules_who {
+	int	 kind;		/* 'u' user, 'g' group, 'n' unit, 'c' cgroup */
+	char	*text;
+	id_t	 id;		/* a user's uid, a group's gid */
+};
+
+struct rule {
+	char			 action[RULES_MAX_ACTION + 1];
+	unsigned int		 line;
+	struct rules_who	*who;
+	size_t			 nwho;
+	char			*path;		/* the command, absolute */
+	struct rules_arg	*args;
+	size_t			 nargs;
+	size_t			 nslots;
+};
+
+struct rules {
+	struct rule	*v;
+	size_t		 n;
+};
+
+int	rules_parse(const char *, size_t, struct rules *, char *, size_t);
+void	rules_free(struct rules *);
+int	rules_print(FILE *, const struct rules *);
+const struct rule *rules_find(const struct rules *, const char *);
+int	rules_match(const struct rule *, char *const *, size_t, size_t *);
+
+#endif
