@@ -1,7 +1,8 @@
 /*
- * peerrelay send: options, then the wiring: the input (src/input.c), the
- * connection and its replies (src/client.c, src/replies.c), the listener's
- * identity checked when asked.
+ * peerrelay send: options and the ACTION's operands, then the wiring: the
+ * input (src/input.c), the connection, its hello and its replies
+ * (src/client.c, src/hello.c, src/replies.c), the listener's identity
+ * checked when asked.
  */
 #include <sys/types.h>
 
@@ -23,6 +24,7 @@
 #include "../src/num.h"
 #include "../src/peer.h"
 #include "../src/proto.h"
+#include "../src/request.h"
 #include "cmd.h"
 
 /* In record mode, ask for this much send buffer: more requests in flight. */
@@ -38,14 +40,22 @@ struct send_opts {
 	const char		*expect_group;
 	gid_t			 expect_gid;
 	const char		*message;
+	const char		*action;	/* after "--", or NULL */
+	char			**args;
+	size_t			 nargs;
 };
 
 static const char send_usage[] =
 "usage: peerrelay send [OPTIONS] ADDRESS [MESSAGE]\n"
+"       peerrelay send [OPTIONS] ADDRESS -- ACTION [ARG...]\n"
 "\n"
 "Send standard input (or MESSAGE) to a peerrelay listener as one datagram,\n"
 "or one per line or NUL-separated record; copy the replies to stdout and\n"
 "stderr and exit with the first failing request's status.\n"
+"With an ACTION, ask a listener that takes actions for it with the ARGs\n"
+"(none empty), standard input being the payload (nothing, when that is a\n"
+"terminal; with -l or -0, one request per record); exit 69 if the\n"
+"listener does not take actions, nothing sent.\n"
 "\n"
 "  -l, --lines                  one datagram per line (newline not sent)\n"
 "  -0, --null                   one datagram per NUL-terminated record\n"
@@ -67,6 +77,41 @@ void
 send_help(FILE *fp)
 {
 	fputs(send_usage, fp);
+}
+
+/*
+ * The operands after "--": ACTION [ARG...], each field of the request's
+ * header within its bound and not empty (an empty one ends the header).
+ */
+static void
+parse_action(struct send_opts *o, int argc, char **argv)
+{
+	size_t	 len;
+	int	 i;
+
+	if (argc < 1)
+		errx(EX_USAGE, "send: '--' without an ACTION (see peerrelay "
+		    "help send)");
+	if ((len = strlen(argv[0])) == 0)
+		errx(EX_USAGE, "send: empty ACTION");
+	if (len > REQUEST_MAX_ACTION)
+		errx(EX_USAGE, "action '%.*s...': %zu bytes, more than %d",
+		    REQUEST_MAX_ACTION, argv[0], len, REQUEST_MAX_ACTION);
+	if (argc - 1 > REQUEST_MAX_ARGS)
+		errx(EX_USAGE, "action %s: %d arguments, more than %d", argv[0],
+		    argc - 1, REQUEST_MAX_ARGS);
+	for (i = 1; i < argc; i++) {
+		if ((len = strlen(argv[i])) == 0)
+			errx(EX_USAGE, "action %s: argument %d is empty",
+			    argv[0], i);
+		if (len > REQUEST_MAX_ARG)
+			errx(EX_USAGE, "action %s: argument %d ('%.32s...'): "
+			    "%zu bytes, more than %d", argv[0], i, argv[i],
+			    len, REQUEST_MAX_ARG);
+	}
+	o->action = argv[0];
+	o->args = argv + 1;
+	o->nargs = (size_t)argc - 1;
 }
 
 static void
@@ -131,6 +176,10 @@ parse_options(int argc, char **argv, struct send_opts *o)
 	argv += optind;
 	if (argc < 1)
 		errx(EX_USAGE, "send: missing ADDRESS (see peerrelay help send)");
+	if (argc >= 2 && strcmp(argv[1], "--") == 0) {
+		parse_action(o, argc - 2, argv + 2);
+		argc = 1;
+	}
 	if (argc > 2)
 		errx(EX_USAGE, "send: unexpected '%s' after MESSAGE", argv[2]);
 	if (addr_parse(argv[0], &o->addr, &errstr) == -1)
@@ -171,23 +220,42 @@ check_listener(const struct send_opts *o, int fd)
 	peer_free(&p);
 }
 
-/* Whole input: all of it, read before connecting, refused when too large. */
+/* Input of n bytes and the request's header do not fit limit bytes. */
+static void __attribute__((noreturn))
+too_large(const struct client *c, size_t n, size_t limit)
+{
+	char	 less[64] = "";
+
+	if (c->hdrlen > 0)
+		snprintf(less, sizeof(less), ", less %zu for the request's "
+		    "header", c->hdrlen);
+	errx(EX_DATAERR, "input of %zu bytes is larger than the socket can "
+	    "carry (%zu bytes%s%s), nothing sent", n, limit, less,
+	    c->wmem_capped ? ", limited by net.core.wmem_max" : "");
+}
+
+/*
+ * Whole input: all of it, read before connecting, refused when too large.
+ * An ACTION's payload may be empty, and is when stdin is a terminal.
+ */
 static void
-read_whole(const struct send_opts *o, struct input *in)
+read_whole(const struct send_opts *o, const struct client *c,
+    struct input *in)
 {
 	size_t	 total;
 	int	 r;
 
+	in->empty_ok = o->action != NULL;
 	if (o->message != NULL)
 		input_borrow(in, o->message, strlen(o->message));
-	else if ((r = input_read_all(in, STDIN_FILENO, PROTO_MAX_REQUEST,
-	    &total)) == -1)
+	else if (o->action != NULL && isatty(STDIN_FILENO))
+		input_borrow(in, "", 0);
+	else if ((r = input_read_all(in, STDIN_FILENO, PROTO_MAX_REQUEST -
+	    c->hdrlen, &total)) == -1)
 		err(EX_DATAERR, "stdin");
 	else if (r == 1)
-		errx(EX_DATAERR, "input of %zu bytes is larger than the socket "
-		    "can carry (%d bytes), nothing sent", total,
-		    PROTO_MAX_REQUEST);
-	if (in->end == 0)
+		too_large(c, total, PROTO_MAX_REQUEST);
+	if (in->end == 0 && !in->empty_ok)
 		errx(EX_DATAERR, "empty input, nothing sent");
 }
 
@@ -201,13 +269,17 @@ open_conn(const struct send_opts *o, struct client *c, struct input *in)
 			    o->addr.text, o->timeout);
 		err(EX_UNAVAILABLE, "connect %s", o->addr.text);
 	}
-	if (client_size(c, o->split == INPUT_WHOLE ? in->end : RECORD_SNDBUF,
-	    &in->limit) == -1)
+	if (client_size(c, o->split == INPUT_WHOLE ? in->end + c->hdrlen :
+	    RECORD_SNDBUF) == -1)
 		err(EX_SOFTWARE, "getsockopt SO_SNDBUF");
 	if (o->split == INPUT_WHOLE && in->end > in->limit)
-		errx(EX_DATAERR, "input of %zu bytes is larger than the socket "
-		    "can carry (%zu bytes%s), nothing sent", in->end, in->limit,
-		    c->wmem_capped ? ", limited by net.core.wmem_max" : "");
+		too_large(c, in->end, c->limit);
+	/* Records need a byte each behind an ACTION's header. */
+	if (o->split != INPUT_WHOLE && c->hdrlen >= c->limit)
+		errx(EX_DATAERR, "action %s: its header of %zu bytes leaves "
+		    "no room on the socket (%zu bytes%s), nothing sent",
+		    o->action, c->hdrlen, c->limit, c->wmem_capped ?
+		    ", limited by net.core.wmem_max" : "");
 	check_listener(o, c->fd);
 }
 
@@ -226,11 +298,13 @@ cmd_send(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	parse_options(argc, argv, &o);
 	input_init(&in, o.split, 0);
+	client_init(&c, &o.addr, &in);
+	if (o.action != NULL && action_set(&c, o.action, o.args, o.nargs) == -1)
+		err(EX_SOFTWARE, "action %s", o.action);
 	if (o.split == INPUT_WHOLE)
-		read_whole(&o, &in);
+		read_whole(&o, &c, &in);
 	else if (o.message != NULL)
 		input_borrow(&in, o.message, strlen(o.message));
-	client_init(&c, &o.addr, &in);
 	c.timeout = o.timeout;
 	c.no_wait = o.no_wait;
 	if (!in.eof)

@@ -1,8 +1,9 @@
 /*
- * The client's connection: connect within --timeout, size the send buffer,
- * then one poll(2) loop that sends records as the socket takes them, reads
- * input only when all is sent, and takes replies (replies.c) until every
- * request is answered, the listener goes, or --timeout cuts it short.
+ * The client's connection once open (client_open.c): one poll(2) loop that
+ * says hello when it must (hello.c), sends records as the socket takes
+ * them, reads input only when all is sent, and takes replies (replies.c)
+ * until every request is answered, the listener goes, or --timeout cuts
+ * it short.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -21,11 +22,8 @@
 #include "log.h"
 #include "mmsg.h"
 
-/* Unix datagram sockets refuse a datagram within this of SO_SNDBUF. */
-#define SNDBUF_SLACK		32
-
 /* The hello is said and its answer is awaited before any record goes. */
-#define AWAITS_HELLO(c)		((c)->hello && !(c)->no_wait)
+#define AWAITS_HELLO(c)		((c)->hello)
 
 void
 client_init(struct client *c, const struct addr *addr, struct input *in)
@@ -37,73 +35,6 @@ client_init(struct client *c, const struct addr *addr, struct input *in)
 	c->out_fd = STDOUT_FILENO;
 	c->err_fd = STDERR_FILENO;
 	c->from_fd = -1;
-}
-
-/*
- * Connect to the listener; -1 with errno (EAGAIN: the backlog stayed full
- * for --timeout, as SO_SNDTIMEO bounds a Unix connect(2)).
- */
-int
-client_connect(struct client *c)
-{
-	struct timeval	 tv;
-	int		 saved;
-
-	if ((c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (c->timeout > 0) {
-		tv.tv_sec = c->timeout;
-		tv.tv_usec = 0;
-		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-		    sizeof(tv));
-	}
-	while (addr_connect(c->addr, c->fd) == -1) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EINPROGRESS)
-			errno = EAGAIN;
-		saved = errno;
-		close(c->fd);
-		c->fd = -1;
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Ask for a send buffer that holds want bytes in one datagram (root may
- * exceed net.core.wmem_max); set *limit to the largest datagram the socket
- * takes, and note when the kernel gave less than asked (wmem_capped).
- * -1 with errno when the buffer's size cannot be read.
- */
-int
-client_size(struct client *c, size_t want, size_t *limit)
-{
-	socklen_t	 len;
-	int		 v, cur;
-
-	c->wmem_capped = 0;
-	*limit = 0;
-	len = sizeof(cur);
-	if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
-		return -1;
-	if ((size_t)cur < want + SNDBUF_SLACK) {
-		/* The kernel doubles what it is given. */
-		v = (int)((want + SNDBUF_SLACK) / 2 + 1);
-		if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &v,
-		    sizeof(v)) == -1)
-			(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &v,
-			    sizeof(v));
-		len = sizeof(cur);
-		if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
-			return -1;
-		c->wmem_capped = (size_t)cur < want + SNDBUF_SLACK;
-	}
-	if (cur > SNDBUF_SLACK)
-		*limit = (size_t)cur - SNDBUF_SLACK < PROTO_MAX_REQUEST ?
-		    (size_t)cur - SNDBUF_SLACK : PROTO_MAX_REQUEST;
-	return 0;
 }
 
 /* Take the next records of the input into the batch to send. */
@@ -120,9 +51,7 @@ take_records(struct client *c)
 			c->pend[c->npend++] = r;
 			continue;
 		}
-		log_line(LOG_ALWAYS, "record %lu: larger than the socket can "
-		    "carry (%zu bytes%s), not sent", r.recno, c->in->limit,
-		    c->wmem_capped ? ", limited by net.core.wmem_max" : "");
+		action_oversized(c, r.recno);
 		if (c->first_fail == 0)
 			c->first_fail = EX_DATAERR;
 	}
@@ -138,55 +67,72 @@ blocked(struct client *c)
 }
 
 /*
+ * The hello (an empty datagram) goes alone: until its answer, no record
+ * goes, so one refused (busy, denied, no actions) has sent nothing and a
+ * busy listener can be tried again.
+ */
+static int
+say_hello(struct client *c)
+{
+	while (send(c->fd, "", 0, MSG_DONTWAIT | MSG_NOSIGNAL) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return blocked(c);
+		c->shut = c->send_failed = 1;
+		return 0;
+	}
+	hello_said(c);
+	return 1;
+}
+
+/*
  * Send the batch as far as the socket takes it, taking more records when
  * it is all sent; 0 when sending must wait, or there is nothing to send.
  */
 static int
 send_records(struct client *c)
 {
-	struct mmsghdr	 mm[CLIENT_SEND_BATCH + 1];
-	struct iovec	 iov[CLIENT_SEND_BATCH + 1];
+	struct mmsghdr	 mm[CLIENT_SEND_BATCH];
+	struct iovec	 iov[2 * CLIENT_SEND_BATCH];
 	struct record	*r;
-	size_t		 i, n, h;
+	size_t		 i, n;
 	int		 k;
 
-	/* Records point into the input: take more only once all are sent. */
+	/*
+	 * Records point into the input: take more only once all are sent.
+	 * An ACTION's hello goes first; a plain one with the first record.
+	 */
+	if (c->action == NULL && !CLIENT_PENDING(c)) {
+		take_records(c);
+		if (c->npend == 0)
+			return 0;
+	}
+	if (hello_wanted(c))
+		return say_hello(c);
+	if (AWAITS_HELLO(c))
+		return blocked(c);
 	if (!CLIENT_PENDING(c)) {
 		take_records(c);
 		if (c->npend == 0)
 			return 0;
 	}
-	if (AWAITS_HELLO(c))
-		return blocked(c);
-	/*
-	 * Before the first of several records, say hello (an empty datagram):
-	 * the listener may then acknowledge them in counts, not one by one.
-	 */
-	h = c->in->split != INPUT_WHOLE && !c->said_hello;
 	n = c->npend - c->phead;
 	/* So many unanswered: the listener must answer before it gets more. */
 	if (n > CLIENT_MAX_INFLIGHT - c->fcount)
 		n = CLIENT_MAX_INFLIGHT - c->fcount;
 	if (n == 0)
 		return blocked(c);
-	/*
-	 * Replies awaited, the hello goes alone: refused (busy, denied), no
-	 * record has gone, and a busy listener can be tried again.
-	 */
-	if (h && !c->no_wait)
-		n = 0;
-	if (h)
-		mmsg_set(&mm[0], &iov[0], (void *)"", 0);
-	for (i = 0; i < n; i++)
-		mmsg_set(&mm[h + i], &iov[h + i], (void *)c->pend[c->phead + i].p,
-		    c->pend[c->phead + i].len);
-	k = sendmmsg(c->fd, mm, (unsigned int)(n + h),
-	    MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (k > 0 && h) {
-		c->said_hello = c->hello = 1;
-		if (--k == 0)
-			return 1;
+	/* Taken before the hello's answer gave them a header: too large now. */
+	for (i = 0; i < n && c->pend[c->phead + i].len <= c->in->limit; i++)
+		action_frame(c, &mm[i], &iov[2 * i], &c->pend[c->phead + i]);
+	if (i == 0) {
+		action_oversized(c, c->pend[c->phead++].recno);
+		if (c->first_fail == 0)
+			c->first_fail = EX_DATAERR;
+		return 1;
 	}
+	k = sendmmsg(c->fd, mm, (unsigned int)i, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (k == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return blocked(c);
@@ -218,6 +164,17 @@ send_records(struct client *c)
 	return 1;
 }
 
+/* Something waits for room on the socket: the hello, or records. */
+static int
+to_send(struct client *c)
+{
+	if (c->shut || AWAITS_HELLO(c))
+		return 0;
+	if (hello_wanted(c))
+		return c->action != NULL || CLIENT_PENDING(c);
+	return CLIENT_PENDING(c) && c->fcount < CLIENT_MAX_INFLIGHT;
+}
+
 /*
  * Take every reply waiting; -1 once the listener has closed, 0 when none
  * is left or the run must end (--timeout, a protocol error).
@@ -236,7 +193,7 @@ read_replies(struct client *c)
 		if (c->expired == NULL && (by = replies_deadline(c)) != 0 &&
 		    now_ms() >= by)
 			c->expired = "waiting for replies";
-		if (c->expired != NULL || c->fatal != 0 || c->busy)
+		if (c->expired != NULL || CLIENT_ENDED(c))
 			return 0;
 		mmsg_slots(mm, iov, c->rslots, c->rbuf, PROTO_MAX_REPLY + 1);
 		n = recvmmsg(c->fd, mm, c->rslots, MSG_DONTWAIT | MSG_TRUNC,
@@ -252,7 +209,7 @@ read_replies(struct client *c)
 			return -1;
 		}
 		for (i = 0; i < (unsigned int)n; i++) {
-			if (c->expired != NULL || c->fatal != 0 || c->busy)
+			if (c->expired != NULL || CLIENT_ENDED(c))
 				return 0;
 			/* Replies are never empty: 0 is the end of stream. */
 			if (mm[i].msg_len == 0) {
@@ -308,10 +265,11 @@ loop(struct client *c)
 	int		 timeout;
 
 	for (;;) {
-		while (!c->shut && c->fatal == 0 && !c->busy &&
-		    send_records(c))
+		while (!c->shut && !CLIENT_ENDED(c) && send_records(c))
 			;
-		if (!c->shut && !CLIENT_PENDING(c) && c->in->eof) {
+		/* Not before the hello's answer: it would end the stream. */
+		if (!c->shut && !CLIENT_PENDING(c) && c->in->eof &&
+		    !AWAITS_HELLO(c)) {
 			(void)shutdown(c->fd, SHUT_WR);
 			c->shut = 1;
 			c->shut_ms = now_ms();
@@ -320,17 +278,16 @@ loop(struct client *c)
 		 * After a failed send, read on to the end: a refusal may wait.
 		 * Refused before any record went (the hello was): none will.
 		 */
-		if (c->fatal != 0 || c->busy || (c->shut && !c->send_failed &&
+		if (CLIENT_ENDED(c) || (c->shut && !c->send_failed &&
 		    (c->no_wait || c->fcount == 0)) || (c->refused &&
 		    c->sent == 0))
 			return replies_status(c);
 		n = 0;
 		pfd[n].fd = c->fd;
-		pfd[n++].events = POLLIN | (CLIENT_PENDING(c) && !c->shut &&
-		    !AWAITS_HELLO(c) && c->fcount < CLIENT_MAX_INFLIGHT ?
-		    POLLOUT : 0);
+		pfd[n++].events = POLLIN | (to_send(c) ? POLLOUT : 0);
+		/* Awaiting the hello's answer, the input waits too. */
 		if (c->from_fd != -1 && !CLIENT_PENDING(c) && !c->in->eof &&
-		    !c->shut) {
+		    !c->shut && !AWAITS_HELLO(c)) {
 			pfd[n].fd = c->from_fd;
 			pfd[n++].events = POLLIN;
 		}
@@ -357,7 +314,7 @@ loop(struct client *c)
 			if (read_replies(c) == -1)
 				input_ended(c);
 			if (c->closed || c->stopping || c->expired != NULL ||
-			    c->fatal != 0 || c->busy)
+			    CLIENT_ENDED(c))
 				return replies_status(c);
 		}
 		if (n > 1 && pfd[1].revents)
@@ -396,4 +353,5 @@ client_free(struct client *c)
 	free(c->rbuf);
 	c->rbuf = NULL;
 	replies_free(c);
+	action_free(c);
 }

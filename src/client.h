@@ -2,6 +2,9 @@
 #ifndef PEERRELAY_CLIENT_H
 #define PEERRELAY_CLIENT_H
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <stddef.h>
 
 #include "addr.h"
@@ -30,6 +33,11 @@ struct client {
 	unsigned int	 timeout;	/* seconds, 0: none */
 	int		 no_wait;
 	int		 wmem_capped;	/* the send buffer was capped */
+	size_t		 limit;		/* largest datagram the socket takes */
+	/* the header every request carries (action.c), or none (hdrlen 0) */
+	const char	*action;	/* send's ACTION, or NULL */
+	char		*hdr;
+	size_t		 hdrlen;
 	/* records taken from the input, waiting to be sent */
 	struct record	 pend[CLIENT_SEND_BATCH];
 	size_t		 phead, npend;
@@ -38,6 +46,7 @@ struct client {
 	long long	 blocked_ms;	/* sending waits since, or 0 */
 	long long	 shut_ms;	/* the last record went then */
 	int		 said_hello;
+	int		 granted_actions; /* the hello's answer granted R */
 	/* record numbers of the requests in flight, oldest first */
 	unsigned long	*flight;
 	size_t		 fhead, fcount, fcap;
@@ -52,6 +61,7 @@ struct client {
 	int		 stopping;	/* r69: the listener is stopping */
 	int		 fatal;		/* the status that ends it at once */
 	int		 busy;		/* refused r75 at once: try again */
+	int		 no_actions;	/* an ACTION; the listener takes none */
 	char		 busy_why[PROTO_REASON_SIZE];
 	const char	*expired;	/* what --timeout cut short */
 	char		*rbuf;
@@ -59,13 +69,33 @@ struct client {
 };
 
 #define CLIENT_PENDING(c)	((c)->phead < (c)->npend)
+/* The run ends now: what replies may still come is not read. */
+#define CLIENT_ENDED(c)		((c)->fatal != 0 || (c)->busy || \
+				    (c)->no_actions)
 
 /* client.c: the connection and its loop. */
 void	client_init(struct client *, const struct addr *, struct input *);
-int	client_connect(struct client *);
-int	client_size(struct client *, size_t, size_t *);
 int	client_run(struct client *);
 void	client_free(struct client *);
+
+/* client_open.c: connecting, and the send buffer's size. */
+int	client_connect(struct client *);
+int	client_size(struct client *, size_t);
+
+/* hello.c: the hello, its answer, what the listener grants. */
+int	hello_wanted(const struct client *);
+void	hello_said(struct client *);
+void	hello_answer(struct client *, const struct reply *);
+int	hello_refused(struct client *, const struct reply *);
+void	hello_reset(struct client *);
+
+/* action.c: the header each request carries, and a record behind it. */
+int	action_set(struct client *, const char *, char *const *, size_t);
+void	action_limit(struct client *);
+void	action_frame(const struct client *, struct mmsghdr *,
+	    struct iovec *, const struct record *);
+void	action_oversized(const struct client *, unsigned long);
+void	action_free(struct client *);
 
 /* retry.c: a busy listener tried again. */
 int	client_backoff(struct client *, long long, unsigned int *);

@@ -100,7 +100,7 @@ input_read_all(struct input *in, int fd, size_t max, size_t *total)
 static enum input_got
 next_whole(struct input *in, struct record *r)
 {
-	if (in->taken || !in->eof || in->end == 0)
+	if (in->taken || !in->eof || (in->end == 0 && !in->empty_ok))
 		return INPUT_NONE;
 	in->taken = 1;
 	in->start = in->scan = in->end;
@@ -192,7 +192,7 @@ input_records_read(const struct input *in)
 	char		*d;
 
 	if (in->split == INPUT_WHOLE)
-		return in->end > 0 ? 1 : 0;
+		return in->end > 0 || in->empty_ok ? 1 : 0;
 	while (at < in->end &&
 	    (d = memchr(in->buf + at, delim, in->end - at)) != NULL) {
 		/* The end of an oversized record, counted when it began. */

@@ -24,6 +24,7 @@ struct input {
 	int		 borrowed;	/* buf is not ours to free */
 	int		 skipping;	/* inside an oversized record */
 	int		 taken;		/* INPUT_WHOLE: the one record went */
+	int		 empty_ok;	/* INPUT_WHOLE: empty input is one */
 	unsigned long	 recno;		/* records taken, all kinds */
 	unsigned long	 empty;		/* empty records skipped */
 };

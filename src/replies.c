@@ -193,16 +193,18 @@ replies_take(struct client *c, const char *buf, size_t n)
 	if (r.type == PROTO_STDOUT || r.type == PROTO_STDERR)
 		return relay(c, r.type == PROTO_STDOUT, r.data, r.len);
 	if (r.type == PROTO_HELLO)
-		c->hello = 0;
+		return hello_answer(c, &r);
 	if (!r.terminal || c->stopping)
 		return;
 	/*
 	 * Busy: the listener's first word, before the hello's answer (no
 	 * record went yet) or to the one record, which did not run; the
-	 * caller tries again (client_backoff).
+	 * caller tries again (client_backoff). With --no-wait, only when
+	 * the hello's answer is awaited (an ACTION): nothing else is read.
 	 */
 	if (r.type == PROTO_REFUSED && r.status == EX_TEMPFAIL &&
-	    !c->no_wait && c->answered == 0 && (!many || c->fcount == 0)) {
+	    (!c->no_wait || c->hello) && c->answered == 0 &&
+	    (!many || c->fcount == 0)) {
 		c->busy = 1;
 		proto_reason(&r, c->busy_why, sizeof(c->busy_why));
 		return;
@@ -229,10 +231,8 @@ replies_take(struct client *c, const char *buf, size_t n)
 		return;
 	}
 	/* A listener that knows no hello refuses it as an empty request. */
-	if (c->hello && r.type == PROTO_REFUSED && r.status == EX_DATAERR) {
-		c->hello = 0;
+	if (hello_refused(c, &r))
 		return;
-	}
 	if (r.count > c->fcount)
 		return broken(c, NULL, n);
 	rec = answered(c, r.count);
@@ -298,6 +298,8 @@ replies_status(struct client *c)
 		return c->fatal;
 	if (c->busy)
 		return EX_TEMPFAIL;
+	if (c->no_actions)
+		return EX_UNAVAILABLE;
 	if (c->in->empty > 0)
 		log_line(LOG_ALWAYS, "skipped %lu empty record%s",
 		    c->in->empty, c->in->empty == 1 ? "" : "s");
@@ -313,8 +315,11 @@ replies_status(struct client *c)
 		say_records(c, "the listener is stopping");
 		return EX_UNAVAILABLE;
 	}
-	/* Closed before the input ended, a record went or an answer came. */
-	if (c->closed && (!c->in->eof || CLIENT_PENDING(c) ||
+	/*
+	 * Closed before the input ended or the hello was answered, or with
+	 * records unsent or unanswered.
+	 */
+	if (c->closed && (!c->in->eof || CLIENT_PENDING(c) || c->hello ||
 	    (!c->no_wait && c->fcount > 0))) {
 		say_records(c, "the listener closed the connection");
 		return EX_UNAVAILABLE;

@@ -38,7 +38,8 @@ client_backoff(struct client *c, long long deadline, unsigned int *delay)
 		c->phead = c->npend = 0;
 		input_again(c->in);
 	}
-	c->shut = c->send_failed = c->said_hello = c->hello = 0;
+	c->shut = c->send_failed = 0;
+	hello_reset(c);
 	c->blocked_ms = c->shut_ms = 0;
 	c->fhead = c->fcount = 0;
 	c->sent = c->answered = c->last_answered = 0;

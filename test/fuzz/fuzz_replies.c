@@ -1,8 +1,9 @@
 /*
  * Fuzz send's reply handling: a sequence of records sent and replies
- * taken, as a listener might interleave them. Counts never go wrong (no
- * more answered than sent, in order), and the exit status is one the man
- * page gives for what happened.
+ * taken, as a listener might interleave them, after a hello said (with or
+ * without an ACTION) or none. Counts never go wrong (no more answered
+ * than sent, in order), and the exit status is one the man page gives for
+ * what happened.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -43,11 +44,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	client_init(&c, NULL, &in);
 	c.out_fd = c.err_fd = devnull;
 	c.no_wait = (data[0] & 2) != 0;
-	/* Fatal or busy, send reads no further. */
-	for (at = 1; at < size && c.fatal == 0 && !c.busy; at += len) {
+	/* Said hello, before any record as send does; with an ACTION or not. */
+	if ((data[0] & 16) != 0 && action_set(&c, "act", NULL, 0) == -1)
+		abort();
+	if ((data[0] & 24) != 0)
+		hello_said(&c);
+	/* Fatal, busy or no actions, send reads no further. */
+	for (at = 1; at < size && !CLIENT_ENDED(&c); at += len) {
 		/* A byte under 32: send that many records (at most 8). */
 		if (data[at] < 32) {
 			len = 1;
+			/* None goes while the hello's answer is awaited. */
+			if (c.hello)
+				continue;
 			k = data[at] % 8 + 1;
 			for (i = 0; i < k; i++) {
 				/* Gaps, as empty records leave. */
@@ -76,24 +85,39 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (c.fatal != 0 && status != EX_SOFTWARE)
 		abort();
-	/* Busy (tried again by the caller): only before any answer, no_wait never. */
+	/*
+	 * Busy (tried again by the caller): only before any answer; with
+	 * no_wait only while the hello's answer is awaited (an ACTION).
+	 */
 	if (c.busy && (c.fatal != 0 || status != EX_TEMPFAIL ||
-	    c.answered != 0 || c.no_wait))
+	    c.answered != 0 || (c.no_wait && !c.hello)))
 		abort();
-	if (c.fatal == 0 && !c.busy && c.refused && status != EX_NOPERM)
+	/* No actions: only for an ACTION, answered, before any other answer. */
+	if (c.no_actions && (c.action == NULL || c.hello || c.answered != 0 ||
+	    c.granted_actions || c.fatal != 0 || c.busy ||
+	    status != EX_UNAVAILABLE))
+		abort();
+	/* Granted R without an ACTION: its records go as "default". */
+	if (c.action == NULL && c.granted_actions && c.hdrlen != 9)
+		abort();
+	if (c.fatal == 0 && !c.busy && !c.no_actions && c.refused &&
+	    status != EX_NOPERM)
 		abort();
 	/* Closed early, or said it is stopping (r69): the records unanswered. */
-	if (c.fatal == 0 && !c.busy && !c.refused && (c.stopping ||
+	if (c.fatal == 0 && !c.busy && !c.no_actions && !c.refused &&
+	    (c.stopping ||
 	    (c.closed && !c.no_wait && c.fcount > 0)) &&
 	    status != EX_UNAVAILABLE)
 		abort();
-	if (c.fatal == 0 && !c.busy && !c.refused && !c.stopping &&
+	if (c.fatal == 0 && !c.busy && !c.no_actions && !c.refused &&
+	    !c.stopping &&
 	    !(c.closed && c.fcount > 0) && c.sent > 0 && c.first_fail == 0 &&
 	    status != 0)
 		abort();
 	if (status == 0 && (c.first_fail != 0 || c.refused || c.fatal != 0 ||
-	    c.busy || c.stopping))
+	    c.busy || c.stopping || c.no_actions))
 		abort();
 	replies_free(&c);
+	action_free(&c);
 	return 0;
 }
