@@ -32,10 +32,13 @@ _peerrelay()
 	fi
 	sub=${COMP_WORDS[1]}
 
-	# After "--" comes listen's COMMAND: programs, then files.
+	# After "--" comes listen's COMMAND: programs, then files; send's
+	# ACTION and ARGs are the listener's rules' to know: nothing.
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		if [ "${COMP_WORDS[i]}" = "--" ]; then
-			if [ $((i + 1)) -eq "$COMP_CWORD" ]; then
+			if [ "$sub" = send ]; then
+				:
+			elif [ $((i + 1)) -eq "$COMP_CWORD" ]; then
 				_peerrelay_reply -c -- "$cur"
 			else
 				_peerrelay_reply -f -- "$cur"
@@ -95,7 +98,7 @@ _peerrelay()
 			;;
 		esac
 		if [[ $cur == -* ]]; then
-			_peerrelay_reply -W "$send_opts" -- "$cur"
+			_peerrelay_reply -W "$send_opts --" -- "$cur"
 		else
 			_peerrelay_reply -f -- "$cur"
 		fi
