@@ -437,6 +437,28 @@ fake_stop_and() {
 	assert_equal "$(head -c 6 "$W/c2.1" | od -An -c | tr -s ' ')" " a c t \0 \0 p"
 }
 
+@test "--lines: the header counts toward each record's room (root's 1 MiB buffer: 1048578 bytes), also \"default\"'s, set by the hello's answer" {
+	fake_rules 'hAR' 'x0'
+	# "act\0\0" is 5 bytes: 1048573 fit, 1048574 do not.
+	{ head -c 1048574 /dev/zero | tr '\0' x; echo
+	  head -c 1048573 /dev/zero | tr '\0' y; echo; } >"$TDIR/lines"
+	run --separate-stderr "$PEERRELAY" send --lines "$NAME" -- act <"$TDIR/lines"
+	assert_failure 65
+	assert_equal "$stderr" "peerrelay: record 1: larger than the socket can carry (1048578 bytes, less 5 for the request's header), not sent"
+	assert_equal "$(datagrams 1)" "c1.0 c1.1"
+	assert_equal "$(stat -c %s "$W/c1.1")" 1048578
+	# Without an ACTION the record is taken before the answer; "default\0\0"
+	# (9 bytes) leaves it too large once R is granted.
+	{ head -c 1048578 /dev/zero | tr '\0' x; echo
+	  head -c 1048569 /dev/zero | tr '\0' y; echo; } >"$TDIR/lines"
+	run --separate-stderr "$PEERRELAY" send --lines "$NAME" <"$TDIR/lines"
+	assert_failure 65
+	assert_equal "$stderr" "peerrelay: record 1: larger than the socket can carry (1048578 bytes, less 9 for the request's header), not sent"
+	assert_equal "$(datagrams 2)" "c2.0 c2.1"
+	assert_equal "$(stat -c %s "$W/c2.1")" 1048578
+	assert_equal "$(head -c 10 "$W/c2.1" | od -An -c | tr -s ' ')" " d e f a u l t \0 \0 y"
+}
+
 @test "send --help shows the ACTION form" {
 	run "$PEERRELAY" send --help
 	assert_success
