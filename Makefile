@@ -26,7 +26,7 @@ ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(HARDEN_CPP) $(CPPFLAGS) \
 		$(HARDEN_CC) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
-		src/action.c src/client_open.c src/hello.c \
+		src/client_header.c src/client_open.c src/hello.c \
 		src/activate.c src/addr.c src/admit.c src/cgroup.c \
 		src/cgroup_name.c src/client.c src/config.c src/config_print.c \
 		src/conn.c src/denials.c \
@@ -103,7 +103,7 @@ FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
 # Targets that take more of src/: send's input framing and reply handling
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c
-FUZZ_MORE_replies = src/action.c src/client.c src/hello.c src/input.c \
+FUZZ_MORE_replies = src/client.c src/client_header.c src/hello.c src/input.c \
 		src/mmsg.c src/replies.c
 
 test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/json_check.h $(FUZZ_SRCS) \

@@ -299,7 +299,7 @@ cmd_send(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	input_init(&in, o.split, 0);
 	client_init(&c, &o.addr, &in);
-	if (o.action != NULL && action_set(&c, o.action, o.args, o.nargs) == -1)
+	if (o.action != NULL && header_set(&c, o.action, o.args, o.nargs) == -1)
 		err(EX_SOFTWARE, "action %s", o.action);
 	if (o.split == INPUT_WHOLE)
 		read_whole(&o, &c, &in);

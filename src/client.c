@@ -51,7 +51,7 @@ take_records(struct client *c)
 			c->pend[c->npend++] = r;
 			continue;
 		}
-		action_oversized(c, r.recno);
+		header_oversized(c, r.recno);
 		if (c->first_fail == 0)
 			c->first_fail = EX_DATAERR;
 	}
@@ -125,9 +125,9 @@ send_records(struct client *c)
 		return blocked(c);
 	/* Taken before the hello's answer gave them a header: too large now. */
 	for (i = 0; i < n && c->pend[c->phead + i].len <= c->in->limit; i++)
-		action_frame(c, &mm[i], &iov[2 * i], &c->pend[c->phead + i]);
+		header_frame(c, &mm[i], &iov[2 * i], &c->pend[c->phead + i]);
 	if (i == 0) {
-		action_oversized(c, c->pend[c->phead++].recno);
+		header_oversized(c, c->pend[c->phead++].recno);
 		if (c->first_fail == 0)
 			c->first_fail = EX_DATAERR;
 		return 1;
@@ -353,5 +353,5 @@ client_free(struct client *c)
 	free(c->rbuf);
 	c->rbuf = NULL;
 	replies_free(c);
-	action_free(c);
+	header_free(c);
 }

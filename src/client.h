@@ -34,7 +34,7 @@ struct client {
 	int		 no_wait;
 	int		 wmem_capped;	/* the send buffer was capped */
 	size_t		 limit;		/* largest datagram the socket takes */
-	/* the header every request carries (action.c), or none (hdrlen 0) */
+	/* the header every request carries (client_header.c), or none */
 	const char	*action;	/* send's ACTION, or NULL */
 	char		*hdr;
 	size_t		 hdrlen;
@@ -89,13 +89,13 @@ void	hello_answer(struct client *, const struct reply *);
 int	hello_refused(struct client *, const struct reply *);
 void	hello_reset(struct client *);
 
-/* action.c: the header each request carries, and a record behind it. */
-int	action_set(struct client *, const char *, char *const *, size_t);
-void	action_limit(struct client *);
-void	action_frame(const struct client *, struct mmsghdr *,
+/* client_header.c: the header each request carries, a record behind it. */
+int	header_set(struct client *, const char *, char *const *, size_t);
+void	header_limit(struct client *);
+void	header_frame(const struct client *, struct mmsghdr *,
 	    struct iovec *, const struct record *);
-void	action_oversized(const struct client *, unsigned long);
-void	action_free(struct client *);
+void	header_oversized(const struct client *, unsigned long);
+void	header_free(struct client *);
 
 /* retry.c: a busy listener tried again. */
 int	client_backoff(struct client *, long long, unsigned int *);

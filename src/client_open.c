@@ -61,7 +61,7 @@ client_size(struct client *c, size_t want)
 
 	c->wmem_capped = 0;
 	c->limit = 0;
-	action_limit(c);
+	header_limit(c);
 	len = sizeof(cur);
 	if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &cur, &len) == -1)
 		return -1;
@@ -80,6 +80,6 @@ client_size(struct client *c, size_t want)
 	if (cur > SNDBUF_SLACK)
 		c->limit = (size_t)cur - SNDBUF_SLACK < PROTO_MAX_REQUEST ?
 		    (size_t)cur - SNDBUF_SLACK : PROTO_MAX_REQUEST;
-	action_limit(c);
+	header_limit(c);
 	return 0;
 }

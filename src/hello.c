@@ -66,8 +66,8 @@ hello_answer(struct client *c, const struct reply *r)
 	if (c->action != NULL && !c->granted_actions)
 		not_taken(c);
 	else if (c->action == NULL && c->granted_actions) {
-		(void)action_set(c, NULL, NULL, 0);
-		action_limit(c);
+		(void)header_set(c, NULL, NULL, 0);
+		header_limit(c);
 	}
 }
 
@@ -92,7 +92,7 @@ hello_reset(struct client *c)
 {
 	c->said_hello = c->hello = c->granted_actions = c->no_actions = 0;
 	if (c->action == NULL && c->hdr != NULL) {
-		action_free(c);
-		action_limit(c);
+		header_free(c);
+		header_limit(c);
 	}
 }

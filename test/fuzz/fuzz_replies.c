@@ -45,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.out_fd = c.err_fd = devnull;
 	c.no_wait = (data[0] & 2) != 0;
 	/* Said hello, before any record as send does; with an ACTION or not. */
-	if ((data[0] & 16) != 0 && action_set(&c, "act", NULL, 0) == -1)
+	if ((data[0] & 16) != 0 && header_set(&c, "act", NULL, 0) == -1)
 		abort();
 	if ((data[0] & 24) != 0)
 		hello_said(&c);
@@ -118,6 +118,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    c.busy || c.stopping || c.no_actions))
 		abort();
 	replies_free(&c);
-	action_free(&c);
+	header_free(&c);
 	return 0;
 }

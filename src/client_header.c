@@ -1,5 +1,5 @@
 /*
- * send's action: the header every request carries once the hello's answer
+ * send's request header: what every request carries once the hello's answer
  * granted R (ACTION NUL ARG NUL ... NUL NUL, built by request.c), the room
  * it leaves a record on the socket, and each record sent behind it as the
  * request's payload.
@@ -26,13 +26,13 @@ static char	default_hdr[] = "default\0";
  * header of the action "default", for plain records. -1 with errno.
  */
 int
-action_set(struct client *c, const char *action, char *const *args,
+header_set(struct client *c, const char *action, char *const *args,
     size_t n)
 {
 	size_t	 size;
 	char	*p;
 
-	action_free(c);
+	header_free(c);
 	if (action == NULL) {
 		c->hdr = default_hdr;
 		c->hdrlen = sizeof(default_hdr);
@@ -54,14 +54,14 @@ action_set(struct client *c, const char *action, char *const *args,
 
 /* The largest record the socket takes behind the header. */
 void
-action_limit(struct client *c)
+header_limit(struct client *c)
 {
 	c->in->limit = c->limit > c->hdrlen ? c->limit - c->hdrlen : 0;
 }
 
 /* One request's datagram: the header (if any), then the record. */
 void
-action_frame(const struct client *c, struct mmsghdr *mm, struct iovec *iov,
+header_frame(const struct client *c, struct mmsghdr *mm, struct iovec *iov,
     const struct record *r)
 {
 	if (c->hdrlen == 0) {
@@ -78,7 +78,7 @@ action_frame(const struct client *c, struct mmsghdr *mm, struct iovec *iov,
 
 /* Record recno is larger than the socket carries behind the header. */
 void
-action_oversized(const struct client *c, unsigned long recno)
+header_oversized(const struct client *c, unsigned long recno)
 {
 	char	 less[64] = "";
 
@@ -92,7 +92,7 @@ action_oversized(const struct client *c, unsigned long recno)
 
 /* No header: requests go plain (the ACTION, if any, is kept). */
 void
-action_free(struct client *c)
+header_free(struct client *c)
 {
 	if (c->hdr != default_hdr)
 		free(c->hdr);
