@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "admit.h"
 #include "clock.h"
 #include "config.h"
@@ -56,7 +57,7 @@ put_acks(struct conn *c)
 static void
 refuse(struct conn *c, int status, const char *reason)
 {
-	char	 msg[256];
+	char	 msg[ACTION_WHY_SIZE + 8];
 
 	/* Replies keep request order. */
 	put_acks(c);
@@ -150,8 +151,10 @@ check_datagram(struct conn *c, const struct dgram *d,
 		 */
 		c->requests = 0;
 		c->counted = 1;
-		reply(c, msg, proto_hello(msg, sizeof(msg), 0));
-		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=A");
+		reply(c, msg, proto_hello(msg, sizeof(msg),
+		    cfg->rules_file != NULL));
+		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=%s",
+		    cfg->rules_file != NULL ? "AR" : "A");
 		return 1;
 	default:
 		break;
@@ -218,13 +221,39 @@ conn_print(struct conn *c, struct intake *in, const struct config *cfg,
 	return written;
 }
 
+/*
+ * Rules mode: the datagram judged (action.c). 0 and one, a spawner for its
+ * rule's command line, the payload in a; -1 when refused (queued, logged).
+ */
+static int
+judge(struct conn *c, const struct config *cfg, const struct dgram *d,
+    const struct spawner *sp, struct spawner *one, struct action *a)
+{
+	if (action_judge(&cfg->rules, &c->peer, c->counted, d->data, d->len,
+	    a) == -1) {
+		log_peer(a->status == EX_NOPERM ? LOG_ALWAYS : LOG_NORMAL,
+		    "refused", &c->peer, "%s", a->log);
+		refuse(c, a->status, a->reply);
+		return -1;
+	}
+	*one = *sp;
+	one->path = a->rule->path;
+	one->argv = a->argv;
+	return 0;
+}
+
 /* Exec mode: start COMMAND for the next datagram, if one is waiting. */
 void
 conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
     const struct spawner *sp, int stopping)
 {
-	struct dgram	 d;
-	int		 logged;
+	struct dgram		 d;
+	struct action		 a;
+	struct spawner		 one;
+	const struct spawner	*run;
+	const char		*data;
+	size_t			 len;
+	int			 logged;
 
 	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
 		if (dgram_take(in, c->fd, 1, &d, &c->gone) == 0) {
@@ -245,16 +274,27 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 			c->stop_refused++;
 			continue;
 		}
+		run = sp;
+		data = d.data;
+		len = d.len;
+		if (cfg->rules_file != NULL) {
+			if (judge(c, cfg, &d, sp, &one, &a) == -1)
+				continue;
+			run = &one;
+			data = a.rq.payload;
+			len = a.rq.len;
+		}
 		/* Never run unrecorded: no room for its log line, no run. */
-		if ((logged = log_request(&c->peer, d.len)) == -1) {
+		if ((logged = log_request(&c->peer, cfg->rules_file != NULL ?
+		    a.rule->action : NULL, len)) == -1) {
 			refuse(c, EX_TEMPFAIL, "log queue full");
 			continue;
 		}
-		if (job_start(&c->job, sp, c->env, d.data, d.len,
+		if (job_start(&c->job, run, c->env, data, len,
 		    cfg->timeout) == -1) {
 			log_request_failed(logged);
 			log_peer(LOG_ALWAYS, "error", &c->peer,
-			    "reason=cannot run %s: %s", sp->path,
+			    "reason=cannot run %s: %s", run->path,
 			    strerror(errno));
 			refuse(c, EX_SOFTWARE, "cannot run the command");
 		}

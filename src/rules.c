@@ -278,6 +278,11 @@ make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
 			return -1;
 		}
 	}
+	if (r->nslots > 0 && strcmp(r->action, RULES_DEFAULT) == 0) {
+		*why = "the default rule has no slots (a plain request "
+		    "carries no arguments)";
+		return -1;
+	}
 	return 0;
 }
 
