@@ -1,14 +1,46 @@
 /*
  * One rule of a rules file: looked up by its action, its slots judging a
- * caller's arguments, and every rule printed back in canonical form.
+ * caller's arguments, its callers judged, every rule printed back in
+ * canonical form, and freed.
  */
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroup.h"
 #include "peer.h"
 #include "rules.h"
+
+/* One rule's parts freed, r zeroed. */
+void
+rule_free(struct rule *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nwho; i++)
+		free(r->who[i].text);
+	free(r->who);
+	for (i = 0; i < r->nargs; i++) {
+		if (r->args[i].compiled)
+			regfree(&r->args[i].re);
+		free(r->args[i].text);
+	}
+	free(r->args);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+rules_free(struct rules *rs)
+{
+	size_t	 i;
+
+	for (i = 0; i < rs->n; i++)
+		rule_free(&rs->v[i]);
+	free(rs->v);
+	memset(rs, 0, sizeof(*rs));
+}
 
 /* Every rule back in canonical form, one line each; -1 on a write error. */
 int

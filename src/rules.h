@@ -62,6 +62,7 @@ int	rules_read(const char *, uid_t, char **, size_t *, char *, size_t);
 
 int	rules_parse(const char *, size_t, struct rules *, char *, size_t);
 void	rules_free(struct rules *);
+void	rule_free(struct rule *);
 int	rules_print(FILE *, const struct rules *);
 const struct rule *rules_find(const struct rules *, const char *);
 int	rules_match(const struct rule *, char *const *, size_t, size_t *);
