@@ -334,3 +334,18 @@ s.close()' "$NAME"
 	wait_for_line "$TDIR/err" "refused .* uid=33 .* action=default reason=no such action"
 	[ ! -e "$TDIR/ran" ]
 }
+
+@test "a unit or cgroup clause where the kernel cannot read cgroups race-free: 69, naming the line" {
+	make_commands
+	rules "permit a user root $TDIR/argv.py" \
+	    "permit b user root unit x.service $TDIR/argv.py" \
+	    "permit c user root cgroup /system.slice $TDIR/argv.py"
+	PEERRELAY_TEST_PIDFD=none run --separate-stderr "$PEERRELAY" listen --check --rules "$TDIR/rules" "$NAME"
+	assert_failure 69
+	[[ $stderr == *"rules: line 2: unit x.service: needs a cgroup v2 hierarchy and SO_PEERPIDFD (Linux 6.5 or later)"* ]]
+	[[ $stderr == *"rules: line 3: cgroup /system.slice: needs a cgroup v2 hierarchy and SO_PEERPIDFD"* ]]
+	# Rules without such clauses need neither.
+	rules "permit a user root $TDIR/argv.py"
+	PEERRELAY_TEST_PIDFD=none run --separate-stderr "$PEERRELAY" listen --check --rules "$TDIR/rules" "$NAME"
+	assert_success
+}
