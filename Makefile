@@ -159,7 +159,7 @@ deps-lint:
 	@sh test/deps.sh $(LINT_PACKAGES)
 
 lint-man:
-	mandoc -Tlint -W warning man/peerrelay.1
+	mandoc -Tlint -W warning man/peerrelay.1 man/peerrelay.rules.5
 
 lint-gcc:
 	@for f in $(SRCS); do \
@@ -245,14 +245,17 @@ check-systemd: deb
 	    --print-architecture).deb
 
 EXAMPLES_BIN =	config-updater cron-send
-EXAMPLES_DOC =	crontab
+EXAMPLES_DOC =	crontab peerrelay.rules
 UNITS =		peerrelay-config-update.socket peerrelay-config-update.service
 
 install: peerrelay
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(COMPDIR) $(DESTDIR)$(EXAMPLESDIR)/systemd
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR) \
+	    $(DESTDIR)$(EXAMPLESDIR)/systemd
 	install -m 0755 peerrelay $(DESTDIR)$(BINDIR)/peerrelay
 	install -m 0644 man/peerrelay.1 $(DESTDIR)$(MANDIR)/man1/peerrelay.1
+	install -m 0644 man/peerrelay.rules.5 \
+	    $(DESTDIR)$(MANDIR)/man5/peerrelay.rules.5
 	install -m 0644 completion/peerrelay.bash $(DESTDIR)$(COMPDIR)/peerrelay
 	install -m 0755 $(EXAMPLES_BIN:%=examples/%) $(DESTDIR)$(EXAMPLESDIR)
 	install -m 0644 $(EXAMPLES_DOC:%=examples/%) $(DESTDIR)$(EXAMPLESDIR)
@@ -262,6 +265,7 @@ install: peerrelay
 # Everything install put, and the directories that are peerrelay's alone.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/peerrelay $(DESTDIR)$(MANDIR)/man1/peerrelay.1 \
+	    $(DESTDIR)$(MANDIR)/man5/peerrelay.rules.5 \
 	    $(DESTDIR)$(COMPDIR)/peerrelay \
 	    $(EXAMPLES_BIN:%=$(DESTDIR)$(EXAMPLESDIR)/%) \
 	    $(EXAMPLES_DOC:%=$(DESTDIR)$(EXAMPLESDIR)/%) \
