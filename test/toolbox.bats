@@ -986,6 +986,16 @@ send_examples() {
 	    grep -Ev '^[^:]*: [[:space:]]*# |send to '
 }
 
+@test "examples/peerrelay.rules: --check loads it and prints each rule back canonically" {
+	[ -x /usr/bin/systemctl ] && [ -x /usr/bin/journalctl ] ||
+	    skip "the example's commands (systemd) are not installed"
+	run --separate-stderr "$PEERRELAY" listen --check --rules "$EX/peerrelay.rules" "$TDIR/admin.sock"
+	assert_success
+	assert_line "mode: rules"
+	assert_line --regexp "^rules: .*peerrelay.rules \\(4 actions\\)\$"
+	diff <(grep '^permit ' "$EX/peerrelay.rules") <(grep '^permit ' <<<"$output")
+}
+
 @test "docs: every send to an abstract @name (or an address in a variable) says --expect-user or --expect-group" {
 	run send_examples
 	assert_success
