@@ -231,8 +231,11 @@ judge(struct conn *c, const struct config *cfg, const struct dgram *d,
 {
 	if (action_judge(&cfg->rules, &c->peer, c->counted, d->data, d->len,
 	    a) == -1) {
-		log_peer(a->status == EX_NOPERM ? LOG_ALWAYS : LOG_NORMAL,
-		    "refused", &c->peer, "%s", a->log);
+		/* Not allowed is a denial (authpriv, rate-limited per uid). */
+		if (a->status == EX_NOPERM)
+			log_peer(LOG_ALWAYS, "deny", &c->peer, "%s", a->log);
+		else
+			log_peer(LOG_NORMAL, "refused", &c->peer, "%s", a->log);
 		refuse(c, a->status, a->reply);
 		return -1;
 	}

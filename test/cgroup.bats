@@ -410,8 +410,8 @@ x0"
 r77 not allowed: web
 ocg
 x0"
-	wait_for_line "$TDIR/err" "refused .* uid=33 .* action=web reason=not permitted failed=unit"
-	grep -Eq "refused .* uid=33 .* action=cg reason=not permitted failed=cgroup" "$TDIR/err"
+	wait_for_line "$TDIR/err" "deny .* uid=33 .* action=web reason=not permitted failed=unit"
+	grep -Eq "deny .* uid=33 .* action=cg reason=not permitted failed=cgroup" "$TDIR/err"
 	stop_listener
 	# Only the unit's rule: outside the unit, turned away at connect.
 	printf '%s\n' "permit web user www-data unit php-fpm@shop.service /usr/bin/printf web" >"$TDIR/rules"

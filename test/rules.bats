@@ -197,8 +197,8 @@ r77 not allowed: nosuch
 oweb
 x0"
 	# The log tells the two refusals apart; the caller could not.
-	wait_for_line "$TDIR/err" "refused pid=[0-9]+ uid=33 .* action=nosuch reason=no such action"
-	grep -Eq "refused pid=[0-9]+ uid=33 .* action=admin reason=not permitted failed=users" "$TDIR/err"
+	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=33 .* action=nosuch reason=no such action"
+	grep -Eq "deny pid=[0-9]+ uid=33 .* action=admin reason=not permitted failed=users" "$TDIR/err"
 	grep -Eq "start pid=[0-9]+ uid=33 gid=33 user=www-data action=web size=0" "$TDIR/err"
 	[ "$(cat "$TDIR/ran")" = "web
 web" ]
@@ -331,7 +331,7 @@ s.close()' "$NAME"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" 'data'
 	assert_output "r77 not allowed: default"
-	wait_for_line "$TDIR/err" "refused .* uid=33 .* action=default reason=no such action"
+	wait_for_line "$TDIR/err" "deny .* uid=33 .* action=default reason=no such action"
 	[ ! -e "$TDIR/ran" ]
 }
 
