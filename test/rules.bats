@@ -349,3 +349,41 @@ s.close()' "$NAME"
 	PEERRELAY_TEST_PIDFD=none run --separate-stderr "$PEERRELAY" listen --check --rules "$TDIR/rules" "$NAME"
 	assert_success
 }
+
+@test "a caller flooding refused requests costs others nothing; each flood request gets its refusal" {
+	make_commands
+	rules "permit web user www-data $TDIR/argv.py web" \
+	    "permit admin user root $TDIR/argv.py admin"
+	start_listener "$NAME" --rules "$TDIR/rules"
+	# www-data: 3000 requests for an action not its own, replies read only
+	# once all are sent (the listener stops reading it while they back up).
+	mkdir -m 700 "$TDIR/www"
+	chown 33 "$TDIR/www"
+	"${WWW[@]}" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("\0" + sys.argv[1][1:])
+s.send(b"")
+s.recv(100)
+n = 0
+for i in range(3000):
+    s.send(b"admin\0\0")
+    if i == 1500:
+        open(sys.argv[2], "w").write("sending\n")
+s.shutdown(socket.SHUT_WR)
+while True:
+    m = s.recv(100)
+    if not m:
+        break
+    n += m == b"r77 not allowed: admin"
+print(n, file=open(sys.argv[3], "w"))' "$NAME" "$TDIR/www/flooding" "$TDIR/www/flood" &
+	local fpid=$!
+	wait_for_file "$TDIR/www/flooding"
+	run timeout 10 "${ACT[@]}" "$NAME" --hello 'admin\0\0'
+	assert_output "hello=hAR
+oadmin
+x0"
+	wait "$fpid"
+	[ "$(cat "$TDIR/www/flood")" = 3000 ]
+	[ "$(cat "$TDIR/ran")" = "admin" ]
+}
