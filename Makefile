@@ -27,15 +27,15 @@ ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(HARDEN_CPP) $(CPPFLAGS) \
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
 		src/client_header.c src/client_open.c src/hello.c \
-		src/activate.c src/addr.c src/admit.c src/cgroup.c \
+		src/activate.c src/addr.c src/action.c src/admit.c src/cgroup.c \
 		src/cgroup_name.c src/client.c src/config.c src/config_print.c \
-		src/conn.c src/denials.c \
+		src/conn.c src/conn_exec.c src/denials.c \
 		src/dgram.c src/ids.c src/input.c src/job.c src/log.c src/logq.c \
 		src/mmsg.c src/num.c src/outq.c src/pattern.c src/peer.c \
 		src/peer_examine.c src/policy.c src/privdrop.c src/proto.c \
 		src/record.c src/replies.c src/request.c src/retry.c src/rule.c \
-		src/rules.c src/safepath.c src/serve.c src/server.c src/sockdiag.c \
-		src/spawn.c src/spawn_as.c src/title.c
+		src/rules.c src/rules_file.c src/safepath.c src/serve.c src/server.c \
+		src/sockdiag.c src/spawn.c src/spawn_as.c src/title.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)
 
@@ -103,11 +103,12 @@ FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
 # Targets that take more of src/: send's input framing and reply handling
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c
+FUZZ_MORE_request = src/action.c src/denials.c src/log.c src/logq.c
 FUZZ_MORE_replies = src/client.c src/client_header.c src/hello.c src/input.c \
 		src/mmsg.c src/replies.c
 
 test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/json_check.h $(FUZZ_SRCS) \
-    $(FUZZ_MORE_replies) $(HDRS)
+    $(FUZZ_MORE_input) $(FUZZ_MORE_request) $(FUZZ_MORE_replies) $(HDRS)
 	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(BSD_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_MORE_$*) $(BSD_LIBS)
@@ -160,7 +161,7 @@ deps-lint:
 	@sh test/deps.sh $(LINT_PACKAGES)
 
 lint-man:
-	mandoc -Tlint -W warning man/peerrelay.1
+	mandoc -Tlint -W warning man/peerrelay.1 man/peerrelay.rules.5
 
 lint-gcc:
 	@for f in $(SRCS); do \
@@ -246,14 +247,17 @@ check-systemd: deb
 	    --print-architecture).deb
 
 EXAMPLES_BIN =	config-updater cron-send
-EXAMPLES_DOC =	crontab
+EXAMPLES_DOC =	crontab peerrelay.rules
 UNITS =		peerrelay-config-update.socket peerrelay-config-update.service
 
 install: peerrelay
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(COMPDIR) $(DESTDIR)$(EXAMPLESDIR)/systemd
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR) \
+	    $(DESTDIR)$(EXAMPLESDIR)/systemd
 	install -m 0755 peerrelay $(DESTDIR)$(BINDIR)/peerrelay
 	install -m 0644 man/peerrelay.1 $(DESTDIR)$(MANDIR)/man1/peerrelay.1
+	install -m 0644 man/peerrelay.rules.5 \
+	    $(DESTDIR)$(MANDIR)/man5/peerrelay.rules.5
 	install -m 0644 completion/peerrelay.bash $(DESTDIR)$(COMPDIR)/peerrelay
 	install -m 0755 $(EXAMPLES_BIN:%=examples/%) $(DESTDIR)$(EXAMPLESDIR)
 	install -m 0644 $(EXAMPLES_DOC:%=examples/%) $(DESTDIR)$(EXAMPLESDIR)
@@ -263,6 +267,7 @@ install: peerrelay
 # Everything install put, and the directories that are peerrelay's alone.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/peerrelay $(DESTDIR)$(MANDIR)/man1/peerrelay.1 \
+	    $(DESTDIR)$(MANDIR)/man5/peerrelay.rules.5 \
 	    $(DESTDIR)$(COMPDIR)/peerrelay \
 	    $(EXAMPLES_BIN:%=$(DESTDIR)$(EXAMPLESDIR)/%) \
 	    $(EXAMPLES_DOC:%=$(DESTDIR)$(EXAMPLESDIR)/%) \

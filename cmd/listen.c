@@ -27,10 +27,13 @@
 
 static const char listen_usage[] =
 "usage: peerrelay listen [OPTIONS] [ADDRESS] [-- COMMAND [ARG...]]\n"
+"       peerrelay listen [OPTIONS] --rules FILE [ADDRESS]\n"
 "\n"
 "Bind a SOCK_SEQPACKET Unix socket (ADDRESS: @name abstract, else a path),\n"
 "check each peer's credentials, and for every datagram of an allowed peer\n"
-"print a record (no COMMAND) or run COMMAND with the datagram as stdin.\n"
+"print a record (no COMMAND) or run COMMAND with the datagram as stdin;\n"
+"with --rules, run the command of the action each request names, if its\n"
+"rule lets this caller call it with these arguments.\n"
 "Without ADDRESS, take the listening socket systemd passed (LISTEN_PID,\n"
 "LISTEN_FDS=1: fd 3).\n"
 "\n"
@@ -41,6 +44,9 @@ static const char listen_usage[] =
 "      --require-unit UNIT       and the peer's process is in this systemd\n"
 "                                unit (repeatable; Linux 6.5 or later)\n"
 "      --require-cgroup PATH     and in this cgroup or below it (repeatable)\n"
+"      --rules FILE              actions, their callers and commands\n"
+"                                (peerrelay.rules(5)); then no COMMAND, and\n"
+"                                none of the options above nor -e, --run-as\n"
 "  -f, --format text|json|raw    print mode record format (text)\n"
 "  -s, --max-size BYTES          largest datagram, K/M suffix (64K, up to 4M)\n"
 "  -c, --max-conns N             connections served at once (64, up to 1024)\n"
@@ -76,7 +82,7 @@ parse_switches(int argc, char **argv, struct config *c)
 {
 	enum { OPT_ALLOW_ANY = 256, OPT_ONCE, OPT_RUN_AS, OPT_SYSLOG,
 	    OPT_CHECK, OPT_STOP_TIMEOUT, OPT_PER_UID, OPT_REQ_UNIT,
-	    OPT_REQ_CGROUP };
+	    OPT_REQ_CGROUP, OPT_RULES };
 	static const struct option longopts[] = {
 		{ "allow-user",		required_argument, NULL, 'u' },
 		{ "allow-group",	required_argument, NULL, 'g' },
@@ -84,6 +90,7 @@ parse_switches(int argc, char **argv, struct config *c)
 		{ "require-unit",	required_argument, NULL, OPT_REQ_UNIT },
 		{ "require-cgroup",	required_argument, NULL,
 		    OPT_REQ_CGROUP },
+		{ "rules",		required_argument, NULL, OPT_RULES },
 		{ "format",		required_argument, NULL, 'f' },
 		{ "max-size",		required_argument, NULL, 's' },
 		{ "max-conns",		required_argument, NULL, 'c' },
@@ -141,6 +148,11 @@ parse_switches(int argc, char **argv, struct config *c)
 			    &errstr) == -1)
 				errx(EX_USAGE, "--require-cgroup %s: %s", optarg,
 				    errstr);
+			break;
+		case OPT_RULES:
+			if (*optarg == '\0')
+				errx(EX_USAGE, "--rules: an empty file name");
+			c->rules_file = optarg;
 			break;
 		case 'f':
 			if (record_format_parse(optarg, &c->format) == -1)

@@ -12,7 +12,7 @@ _peerrelay()
 {
 	local cur prev sub i
 	local listen_opts="--allow-user --allow-group --allow-any
-	    --require-unit --require-cgroup --format
+	    --require-unit --require-cgroup --rules --format
 	    --max-size --max-conns --max-conns-per-uid --timeout --idle-timeout
 	    --stop-timeout --once --mode
 	    --owner --keep-env --run-as --syslog --check --quiet --verbose
@@ -65,6 +65,10 @@ _peerrelay()
 			;;
 		-f|--format)
 			_peerrelay_reply -W "text json raw" -- "$cur"
+			return 0
+			;;
+		--rules)
+			_peerrelay_reply -f -- "$cur"
 			return 0
 			;;
 		-e|--keep-env)

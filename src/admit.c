@@ -80,7 +80,10 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 		return 0;
 	}
 	peer_names(p);
-	if (!policy_allows(&cfg->policy, p)) {
+	/* Rules: a caller some rule names; its cgroup is not read yet. */
+	if (cfg->rules_file != NULL ? (unmet = rules_admits(&cfg->rules, p))
+	    != NULL && strcmp(unmet, "users") == 0 :
+	    !policy_allows(&cfg->policy, p)) {
 		log_peer(LOG_ALWAYS, "deny", p, "group=%s failed=users",
 		    p->group);
 		turn_away(fd, msg, proto_denial(msg, sizeof(msg),
@@ -90,7 +93,8 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 	}
 	/* Its process now: the ids it holds and its cgroup. */
 	peer_examine(fd, p, &cfg->cgroup);
-	if ((unmet = policy_unmet(&cfg->policy, p)) != NULL) {
+	if ((unmet = cfg->rules_file != NULL ? rules_admits(&cfg->rules, p) :
+	    policy_unmet(&cfg->policy, p)) != NULL) {
 		why = peer_cgroup_why(p);
 		log_peer(LOG_ALWAYS, "deny", p, "group=%s%s failed=%s%s%s",
 		    p->group, log_cgroup(p, cg, sizeof(cg)), unmet,

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "policy.h"
 #include "privdrop.h"
 #include "record.h"
+#include "rules.h"
 #include "safepath.h"
 #include "server.h"
 #include "spawn.h"
@@ -86,6 +88,17 @@ config_rules(const struct config *c, char *msg, size_t size)
 		snprintf(msg, size, "--mode and --owner do not apply to a "
 		    "socket passed by systemd (set SocketMode=, SocketUser= "
 		    "and SocketGroup= in its .socket unit)");
+	else if (c->rules_file != NULL && (c->command != NULL ||
+	    c->policy.nuids + c->policy.ngids + c->policy.nunits +
+	    c->policy.ncgroups > 0 || c->policy.any || c->run_as != NULL ||
+	    c->nkeep > 0))
+		snprintf(msg, size, "--rules: %s does not apply (each rule "
+		    "names its callers and its command)", c->command != NULL ?
+		    "a COMMAND" : c->policy.nuids > 0 ? "--allow-user" :
+		    c->policy.ngids > 0 ? "--allow-group" : c->policy.any ?
+		    "--allow-any" : c->policy.nunits > 0 ? "--require-unit" :
+		    c->policy.ncgroups > 0 ? "--require-cgroup" :
+		    c->run_as != NULL ? "--run-as" : "--keep-env");
 	else if (c->run_as != NULL && c->command == NULL)
 		snprintf(msg, size, "--run-as needs a COMMAND");
 	else if (c->addr.abstract && owner)
@@ -228,6 +241,74 @@ check_cgroups(struct config *c, int check, struct fault *f)
 }
 
 /*
+ * A rule's command trusted and executable as COMMAND is, and its unit and
+ * cgroup clauses possible on this kernel; -1 and f.
+ */
+static int
+trust_rule(const struct config *c, const struct rule *r, struct fault *f)
+{
+	size_t	 i;
+
+	if (trust_command(r->path, f) == -1)
+		return -1;
+	if (access(r->path, X_OK) == -1)
+		return fail(f, EX_USAGE, "%s: cannot execute: %s", r->path,
+		    strerror(errno));
+	if (c->cgroup.dirfd != -1 && c->cgroup.kernel != CGROUP_NO_PEERPIDFD)
+		return 0;
+	for (i = 0; i < r->nwho; i++)
+		if (r->who[i].kind == 'n' || r->who[i].kind == 'c')
+			return fail(f, EX_UNAVAILABLE, "%s %s: needs a cgroup "
+			    "v2 hierarchy and SO_PEERPIDFD (Linux 6.5 or "
+			    "later) to read a caller's cgroup race-free",
+			    r->who[i].kind == 'n' ? "unit" : "cgroup",
+			    r->who[i].text);
+	return 0;
+}
+
+/*
+ * --rules FILE: read through the safe-path check, parsed, every rule
+ * trusted (trust_rule). Every error is logged with its line; then -1 and
+ * f (64, or 69 for a clause this kernel cannot check).
+ */
+static int
+load_rules(struct config *c, struct fault *f)
+{
+	struct fault	 rf;
+	char		 why[PATH_MAX + 128], err[RULES_MAX_ERRORS * 320];
+	char		*text, *line, *nl;
+	unsigned int	 bad = 0;
+	size_t		 len, i;
+
+	if (rules_read(c->rules_file, geteuid(), &text, &len, why,
+	    sizeof(why)) == -1)
+		return fail(f, EX_USAGE, "%s: %s rules file: %s", c->rules_file,
+		    errno == EPERM ? "unsafe" : "cannot read the", why);
+	f->status = EX_USAGE;
+	if (rules_parse(text, len, &c->rules, err, sizeof(err)) == -1) {
+		for (line = err; line != NULL; line = nl) {
+			if ((nl = strchr(line, '\n')) != NULL)
+				*nl++ = '\0';
+			log_line(LOG_ALWAYS, "%s: %s", c->rules_file, line);
+		}
+		bad++;
+	}
+	free(text);
+	for (i = 0; i < c->rules.n && bad < RULES_MAX_ERRORS; i++)
+		if (trust_rule(c, &c->rules.v[i], &rf) == -1) {
+			log_line(LOG_ALWAYS, "%s: line %u: %s", c->rules_file,
+			    c->rules.v[i].line, rf.msg);
+			f->status = rf.status;
+			bad++;
+		}
+	if (bad == 0)
+		return 0;
+	rules_free(&c->rules);
+	return fail(f, f->status, "%s: errors above; no rules loaded",
+	    c->rules_file);
+}
+
+/*
  * Every start-up check, in order; with lfd, a start (the last step binds
  * the address into *lfd), else --check. -1 and f on the first refusal.
  */
@@ -242,6 +323,8 @@ config_check(struct config *c, int *lfd, struct fault *f)
 	    &errstr) == -1)
 		return fail(f, EX_UNAVAILABLE, "socket activation: %s", errstr);
 	if (check_cgroups(c, lfd == NULL, f) == -1)
+		return -1;
+	if (c->rules_file != NULL && load_rules(c, f) == -1)
 		return -1;
 	if (c->command != NULL &&
 	    spawn_resolve(c->command[0], c->path, sizeof(c->path)) == -1)
@@ -293,6 +376,7 @@ config_check(struct config *c, int *lfd, struct fault *f)
 void
 config_free(struct config *c)
 {
+	rules_free(&c->rules);
 	runas_free(&c->runas);
 	cgroup_close(&c->cgroup);
 	if (c->logfd != -1)

@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "privdrop.h"
 #include "record.h"
+#include "rules.h"
 
 #define CONFIG_MAX_KEEP_ENV	64
 /* --max-conns: the default and the most. */
@@ -40,7 +41,9 @@ struct config {
 	int			 have_owner;
 	char			*keep_env[CONFIG_MAX_KEEP_ENV];
 	size_t			 nkeep;
-	char			**command;	/* NULL: print mode */
+	char			**command;	/* NULL: print or rules mode */
+	const char		*rules_file;	/* --rules FILE, or NULL */
+	struct rules		 rules;		/* FILE's, once read */
 	char			 path[PATH_MAX];	/* command[0], resolved */
 	struct activation	 act;		/* what LISTEN_* said */
 	int			 activated;	/* no ADDRESS: systemd's fd 3 */
@@ -57,6 +60,9 @@ struct fault {
 	int	 status;
 	char	 msg[PATH_MAX + 256];
 };
+
+/* Exec mode: a COMMAND, or a rule's command for each request. */
+#define CONFIG_EXEC(c)	((c)->command != NULL || (c)->rules_file != NULL)
 
 void	config_init(struct config *);
 int	config_keep_env(struct config *, const char *, const char **);

@@ -51,7 +51,9 @@ print_policy(const struct config *c)
 
 	if (pol->any)
 		printf("allow: any peer\n");
-	if (!pol->any && pol->nuids == 0 && pol->ngids == 0)
+	if (c->rules_file != NULL)
+		printf("allow: the callers the rules name\n");
+	else if (!pol->any && pol->nuids == 0 && pol->ngids == 0)
 		printf("allow: user %s (uid %lu, the listener's own)\n",
 		    name_of(IDS_USER, pol->self, n1, sizeof(n1)),
 		    (unsigned long)pol->self);
@@ -72,7 +74,10 @@ print_policy(const struct config *c)
 	else
 		printf("cgroups: ");
 	printf("%s\n", cgroup_kernel_text(&c->cgroup));
-	if (c->command == NULL)
+	if (c->rules_file != NULL)
+		printf("mode: rules\nrules: %s (%zu actions)\n", c->rules_file,
+		    c->rules.n);
+	else if (c->command == NULL)
 		printf("mode: print (format %s)\n", c->format == RECORD_JSON ?
 		    "json" : c->format == RECORD_RAW ? "raw" : "text");
 	else {
@@ -114,5 +119,8 @@ config_print(const struct config *c)
 	    c->timeout, c->idle_timeout, c->stop_timeout,
 	    c->once ? "yes" : "no",
 	    c->syslog ? "syslog (daemon; denials authpriv)" : "stderr");
+	/* Last, the rules in canonical form: a file of their own if cut out. */
+	if (c->rules_file != NULL && rules_print(stdout, &c->rules) == -1)
+		return -1;
 	return fflush(stdout) == EOF ? -1 : 0;
 }

@@ -1,7 +1,7 @@
 /*
  * A connection's life: opened for an allowed peer (a denied one is told
- * and closed), its hello, its requests printed or run in order, the
- * replies flushed back, closed when done or idle too long.
+ * and closed), its hello, its requests printed (run: conn_exec.c) in
+ * order, the replies flushed back, closed when done or idle too long.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "admit.h"
 #include "clock.h"
 #include "config.h"
@@ -53,10 +54,10 @@ put_acks(struct conn *c)
 }
 
 /* Queue a refusal "r<status> <reason>" for the client. */
-static void
-refuse(struct conn *c, int status, const char *reason)
+void
+conn_refuse(struct conn *c, int status, const char *reason)
 {
-	char	 msg[256];
+	char	 msg[ACTION_WHY_SIZE + 8];
 
 	/* Replies keep request order. */
 	put_acks(c);
@@ -85,7 +86,7 @@ conn_open(struct conn *c, int fd, const struct config *cfg,
 	if (cfg->command != NULL &&
 	    (c->env = spawn_env(sp, &c->peer)) == NULL) {
 		log_line(LOG_ALWAYS, "environment: %s", strerror(errno));
-		refuse(c, EX_SOFTWARE, "internal error");
+		conn_refuse(c, EX_SOFTWARE, "internal error");
 		c->eof = 1;
 	}
 	log_peer(LOG_NORMAL, "allow", &c->peer, "group=%s%s", c->peer.group,
@@ -120,28 +121,27 @@ conn_close(struct conn *c, const char *why)
  * Refuse what cannot be a request, or what another process sent, or
  * answer the hello; 1 when taken care of.
  */
-static int
-check_datagram(struct conn *c, const struct dgram *d,
-    const struct config *cfg)
+int
+conn_check(struct conn *c, const struct dgram *d, const struct config *cfg)
 {
 	const char	*handed;
 	char		 why[96], msg[8];
 
 	if (PEER_CRED_CHECK && (handed = admit_sender(&c->peer, d)) != NULL) {
-		refuse(c, EX_NOPERM, handed);
+		conn_refuse(c, EX_NOPERM, handed);
 		return 1;
 	}
 	switch (d->kind) {
 	case DGRAM_RIGHTS:
 		log_peer(LOG_NORMAL, "refused", &c->peer,
 		    "reason=passed file descriptors");
-		refuse(c, EX_DATAERR, "file descriptors are not accepted");
+		conn_refuse(c, EX_DATAERR, "file descriptors are not accepted");
 		return 1;
 	case DGRAM_EMPTY:
 		if (c->requests != 1) {
 			log_peer(LOG_NORMAL, "refused", &c->peer,
 			    "reason=empty request");
-			refuse(c, EX_DATAERR, "empty request");
+			conn_refuse(c, EX_DATAERR, "empty request");
 			return 1;
 		}
 		/*
@@ -150,8 +150,10 @@ check_datagram(struct conn *c, const struct dgram *d,
 		 */
 		c->requests = 0;
 		c->counted = 1;
-		reply(c, msg, proto_hello(msg, sizeof(msg), 0));
-		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=A");
+		reply(c, msg, proto_hello(msg, sizeof(msg),
+		    cfg->rules_file != NULL));
+		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=%s",
+		    cfg->rules_file != NULL ? "AR" : "A");
 		return 1;
 	default:
 		break;
@@ -160,7 +162,7 @@ check_datagram(struct conn *c, const struct dgram *d,
 		snprintf(why, sizeof(why), "too large (%zu bytes, --max-size "
 		    "%zu)", d->len, cfg->max_size);
 		log_peer(LOG_NORMAL, "refused", &c->peer, "reason=%s", why);
-		refuse(c, EX_DATAERR, why);
+		conn_refuse(c, EX_DATAERR, why);
 		return 1;
 	}
 	return 0;
@@ -195,10 +197,10 @@ conn_print(struct conn *c, struct intake *in, const struct config *cfg,
 			}
 			c->requests++;
 			bytes += d[j].len;
-			if (check_datagram(c, &d[j], cfg))
+			if (conn_check(c, &d[j], cfg))
 				continue;
 			if (stopping) {
-				refuse(c, EX_UNAVAILABLE, "listener stopping");
+				conn_refuse(c, EX_UNAVAILABLE, "listener stopping");
 				c->stop_refused++;
 				continue;
 			}
@@ -216,68 +218,6 @@ conn_print(struct conn *c, struct intake *in, const struct config *cfg,
 		}
 	}
 	return written;
-}
-
-/* Exec mode: start COMMAND for the next datagram, if one is waiting. */
-void
-conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
-    const struct spawner *sp, int stopping)
-{
-	struct dgram	 d;
-	int		 logged;
-
-	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
-		if (dgram_take(in, c->fd, 1, &d, &c->gone) == 0) {
-			if (stopping)
-				c->eof = 1;
-			return;
-		}
-		c->active_ms = now_ms();
-		if (d.kind == DGRAM_END) {
-			c->eof = 1;
-			return;
-		}
-		c->requests++;
-		if (check_datagram(c, &d, cfg))
-			continue;
-		if (stopping) {
-			refuse(c, EX_UNAVAILABLE, "listener stopping");
-			c->stop_refused++;
-			continue;
-		}
-		/* Never run unrecorded: no room for its log line, no run. */
-		if ((logged = log_request(&c->peer, d.len)) == -1) {
-			refuse(c, EX_TEMPFAIL, "log queue full");
-			continue;
-		}
-		if (job_start(&c->job, sp, c->env, d.data, d.len,
-		    cfg->timeout) == -1) {
-			log_request_failed(logged);
-			log_peer(LOG_ALWAYS, "error", &c->peer,
-			    "reason=cannot run %s: %s", sp->path,
-			    strerror(errno));
-			refuse(c, EX_SOFTWARE, "cannot run the command");
-		}
-	}
-}
-
-/* The command wrote on fd, one of its pipes: pass it on. */
-void
-conn_relay(struct conn *c, int fd, char *buf)
-{
-	struct job_sink	 to = { &c->q, &c->gone };
-
-	job_relay(&c->job, fd, &to, buf, 0);
-}
-
-/* The command was reaped with wait status ws. */
-void
-conn_reaped(struct conn *c, int ws, char *buf)
-{
-	struct job_sink	 to = { &c->q, &c->gone };
-
-	c->last_status = job_finish(&c->job, ws, &to, buf, &c->peer);
-	c->active_ms = now_ms();
 }
 
 /*

@@ -36,6 +36,9 @@ int	conn_print(struct conn *, struct intake *, const struct config *, int);
 void	conn_exec(struct conn *, struct intake *, const struct config *,
 	    const struct spawner *, int);
 void	conn_relay(struct conn *, int, char *);
+/* conn.c, for conn_exec.c */
+void	conn_refuse(struct conn *, int, const char *);
+int	conn_check(struct conn *, const struct dgram *, const struct config *);
 void	conn_reaped(struct conn *, int, char *);
 long long conn_timers(struct conn *, const struct config *, long long);
 short	conn_events(const struct conn *);

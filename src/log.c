@@ -158,6 +158,18 @@ put_escaped(char *buf, size_t *k, size_t size, const char *s)
 	return 0;
 }
 
+/* s escaped into buf as text records escape fields, cut and marked to fit. */
+const char *
+log_escape(const char *s, char *buf, size_t size)
+{
+	size_t	 k = 0;
+
+	buf[0] = '\0';
+	if (size >= sizeof("[...]"))
+		(void)put_escaped(buf, &k, size, s);
+	return buf;
+}
+
 /*
  * " cgroup=PATH unit=UNIT" for a peer whose cgroup is known (else ""),
  * for allow and deny lines; cut to size, marked, when too long.
@@ -180,12 +192,13 @@ log_cgroup(const struct peer *p, char *buf, size_t size)
 }
 
 /*
- * An allowed request is about to start: its start line queued, with room
- * kept for its run line. 1: queued, 0: nothing to log (-q), -1: no room,
- * refuse the request (counted, reported later).
+ * An allowed request is about to start (action: its rule's, or NULL): its
+ * start line queued, with room kept for its run line. 1: queued, 0:
+ * nothing to log (-q), -1: no room, refuse the request (counted, reported
+ * later).
  */
 int
-log_request(const struct peer *p, size_t size)
+log_request(const struct peer *p, const char *action, size_t size)
 {
 	char	 buf[LOGQ_LINE];
 	size_t	 len;
@@ -194,8 +207,9 @@ log_request(const struct peer *p, size_t size)
 	if (verbosity < LOG_NORMAL)
 		return 0;
 	n = snprintf(buf, sizeof(buf), "start pid=%ld uid=%lu gid=%lu "
-	    "user=%s size=%zu", (long)p->pid, (unsigned long)p->uid,
-	    (unsigned long)p->gid, p->user, size);
+	    "user=%s%s%s size=%zu", (long)p->pid, (unsigned long)p->uid,
+	    (unsigned long)p->gid, p->user, action != NULL ? " action=" : "",
+	    action != NULL ? action : "", size);
 	if (n < 0)
 		return 0;
 	len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;

@@ -27,7 +27,8 @@ void	log_line(enum log_level, const char *, ...)
 void	log_peer(enum log_level, const char *, const struct peer *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
 const char *log_cgroup(const struct peer *, char *, size_t);
-int	log_request(const struct peer *, size_t);
+const char *log_escape(const char *, char *, size_t);
+int	log_request(const struct peer *, const char *, size_t);
 void	log_request_failed(int);
 int	log_start(unsigned int);
 void	log_stop(void);

@@ -1,12 +1,46 @@
 /*
  * One rule of a rules file: looked up by its action, its slots judging a
- * caller's arguments, and every rule printed back in canonical form.
+ * caller's arguments, its callers judged, every rule printed back in
+ * canonical form, and freed.
  */
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
+#include "peer.h"
 #include "rules.h"
+
+/* One rule's parts freed, r zeroed. */
+void
+rule_free(struct rule *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nwho; i++)
+		free(r->who[i].text);
+	free(r->who);
+	for (i = 0; i < r->nargs; i++) {
+		if (r->args[i].compiled)
+			regfree(&r->args[i].re);
+		free(r->args[i].text);
+	}
+	free(r->args);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+rules_free(struct rules *rs)
+{
+	size_t	 i;
+
+	for (i = 0; i < rs->n; i++)
+		rule_free(&rs->v[i]);
+	free(rs->v);
+	memset(rs, 0, sizeof(*rs));
+}
 
 /* Every rule back in canonical form, one line each; -1 on a write error. */
 int
@@ -76,4 +110,66 @@ rules_match(const struct rule *r, char *const *args, size_t n, size_t *bad)
 	}
 	*bad = 0;
 	return 0;
+}
+
+/*
+ * May peer p call r? NULL; else the condition it fails: "users" (none of
+ * its users, and in none of its groups), "unit" or "cgroup" (its cgroup
+ * unknown, or not one a clause names). Users and groups allow, unit and
+ * cgroup clauses narrow, each kind met by any one of its values: as
+ * listen's --allow-* and --require-* options.
+ */
+const char *
+rules_permits(const struct rule *r, const struct peer *p)
+{
+	const struct rules_who	*w;
+	int			 user = 0, unit = -1, cgroup = -1;
+	size_t			 i;
+
+	for (i = 0; i < r->nwho; i++) {
+		w = &r->who[i];
+		switch (w->kind) {
+		case 'u':
+			user |= p->uid == (uid_t)w->id;
+			break;
+		case 'g':
+			user |= peer_in_group(p, (gid_t)w->id);
+			break;
+		case 'n':
+			unit = unit == 1 || (p->unit != NULL &&
+			    strcmp(p->unit, w->text) == 0);
+			break;
+		case 'c':
+			cgroup = cgroup == 1 || (p->cgroup != NULL &&
+			    cgroup_under(p->cgroup, w->text));
+			break;
+		}
+	}
+	if (!user)
+		return "users";
+	if (unit == 0)
+		return "unit";
+	if (cgroup == 0)
+		return "cgroup";
+	return NULL;
+}
+
+/*
+ * May peer p call any action of rs (a connection is admitted)? NULL; else
+ * "users" when no rule names it, or what the first rule that names it
+ * found unmet ("unit", "cgroup": its cgroup may be unknown yet).
+ */
+const char *
+rules_admits(const struct rules *rs, const struct peer *p)
+{
+	const char	*why, *first = NULL;
+	size_t		 i;
+
+	for (i = 0; i < rs->n; i++) {
+		if ((why = rules_permits(&rs->v[i], p)) == NULL)
+			return NULL;
+		if (first == NULL && strcmp(why, "users") != 0)
+			first = why;
+	}
+	return first != NULL ? first : "users";
 }

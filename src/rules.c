@@ -152,24 +152,6 @@ make_slot(const struct word *w, struct rules_arg *a, unsigned long *nodes,
 	return 0;
 }
 
-static void
-free_rule(struct rule *r)
-{
-	size_t	 i;
-
-	for (i = 0; i < r->nwho; i++)
-		free(r->who[i].text);
-	free(r->who);
-	for (i = 0; i < r->nargs; i++) {
-		if (r->args[i].compiled)
-			regfree(&r->args[i].re);
-		free(r->args[i].text);
-	}
-	free(r->args);
-	free(r->path);
-	memset(r, 0, sizeof(*r));
-}
-
 /* One clause's value, checked and resolved into who. */
 static int
 make_who(int kind, const struct word *v, struct rules_who *who,
@@ -210,18 +192,23 @@ clause_kind(const char *s)
 	return 0;
 }
 
-/* A line's words (n > 0) into r; -1 and *why, naming what is wrong. */
+/*
+ * A line's words (n > 0) into r; -1, *why naming what is wrong and *at
+ * the word it is about (or NULL).
+ */
 static int
 make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
-    const char **why)
+    const char **why, const struct word **at)
 {
 	int	 i = 2, k, nwho = 0, users = 0;
 	size_t	 j;
 
+	*at = NULL;
 	if (strcmp(w[0].s, "permit") != 0) {
 		*why = "a rule begins with \"permit\"";
 		return -1;
 	}
+	*at = n < 2 ? NULL : &w[1];
 	if (n < 2 || !valid_action(w[1].s)) {
 		*why = "not an action name (a-z, 0-9, \"._-\", at most 64)";
 		return -1;
@@ -234,6 +221,7 @@ make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
 		*why = "more than 64 user, group, unit and cgroup clauses";
 		return -1;
 	}
+	*at = k < n ? &w[k] : NULL;
 	if (k < n && clause_kind(w[k].s) != 0) {
 		*why = "a clause without its value";
 		return -1;
@@ -252,6 +240,7 @@ make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
 		return -1;
 	}
 	for (i = 2; i < k; i += 2) {
+		*at = &w[i + 1];
 		if (make_who(clause_kind(w[i].s), &w[i + 1],
 		    &r->who[r->nwho], why) == -1)
 			return -1;
@@ -259,15 +248,18 @@ make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
 			users++;
 		r->nwho++;
 	}
+	*at = NULL;
 	if (users == 0) {
 		*why = "no user or group may call it";
 		return -1;
 	}
+	*at = &w[k];
 	if (strlen(w[k].s) >= PATH_MAX || (r->path = strdup(w[k].s)) == NULL) {
 		*why = "the command's path is too long";
 		return -1;
 	}
 	for (i = k + 1; i < n; i++) {
+		*at = &w[i];
 		j = r->nargs++;
 		if (is_slot(&w[i])) {
 			if (make_slot(&w[i], &r->args[j], nodes, why) == -1)
@@ -278,7 +270,34 @@ make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
 			return -1;
 		}
 	}
+	*at = NULL;
+	if (r->nslots > 0 && strcmp(r->action, RULES_DEFAULT) == 0) {
+		*why = "the default rule has no slots (a plain request "
+		    "carries no arguments)";
+		return -1;
+	}
 	return 0;
+}
+
+/* A word as an error shows it: \\ for \\, \xHH for a byte not graphic ASCII. */
+static const char *
+shown(const struct word *w, char *buf, size_t size)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; i < w->n && k + 8 < size; i++)
+		if (w->s[i] == '\\') {
+			buf[k++] = '\\';
+			buf[k++] = '\\';
+		} else if (w->s[i] > ' ' && w->s[i] < 0x7f)
+			buf[k++] = w->s[i];
+		else
+			k += (size_t)snprintf(buf + k, size - k, "\\x%02x",
+			    (unsigned char)w->s[i]);
+	if (i < w->n)
+		k += (size_t)snprintf(buf + k, size - k, "...");
+	buf[k] = '\0';
+	return buf;
 }
 
 /*
@@ -292,7 +311,9 @@ rules_parse(const char *text, size_t len, struct rules *rs,
 	struct report	 rep = { err, errsize, 0, 0 };
 	struct word	*w;
 	struct rule	 r;
+	const struct word *at;
 	const char	*p = text, *nl, *why;
+	char		 word[96];
 	char		 line[RULES_MAX_LINE + 1];
 	unsigned int	 lineno = 0;
 	unsigned long	 nodes = 0;
@@ -335,20 +356,22 @@ rules_parse(const char *text, size_t len, struct rules *rs,
 			continue;
 		memset(&r, 0, sizeof(r));
 		r.line = lineno;
-		if (make_rule(w, nw, &r, &nodes, &why) == -1) {
-			report(&rep, lineno, "%s", why);
-			free_rule(&r);
+		if (make_rule(w, nw, &r, &nodes, &why, &at) == -1) {
+			report(&rep, lineno, "%s%s%s", at == NULL ? "" :
+			    shown(at, word, sizeof(word)), at == NULL ? "" :
+			    ": ", why);
+			rule_free(&r);
 			continue;
 		}
 		if (rules_find(rs, r.action) != NULL) {
 			report(&rep, lineno, "action %s is already the rule of "
 			    "line %u", r.action, rules_find(rs, r.action)->line);
-			free_rule(&r);
+			rule_free(&r);
 			continue;
 		}
 		if (rs->n == RULES_MAX) {
 			report(&rep, lineno, "more than %d rules", RULES_MAX);
-			free_rule(&r);
+			rule_free(&r);
 			continue;
 		}
 		rs->v[rs->n++] = r;
@@ -362,21 +385,10 @@ rules_parse(const char *text, size_t len, struct rules *rs,
 	}
 	if (rep.count > 0) {
 		for (i = 0; i < rs->n; i++)
-			free_rule(&rs->v[i]);
+			rule_free(&rs->v[i]);
 		free(rs->v);
 		memset(rs, 0, sizeof(*rs));
 		return -1;
 	}
 	return 0;
-}
-
-void
-rules_free(struct rules *rs)
-{
-	size_t	 i;
-
-	for (i = 0; i < rs->n; i++)
-		free_rule(&rs->v[i]);
-	free(rs->v);
-	memset(rs, 0, sizeof(*rs));
 }

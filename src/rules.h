@@ -22,6 +22,9 @@
 #define RULES_MAX_ERRORS	20		/* reported; the rest are counted */
 #define RULES_MAX_NODES		65536		/* the patterns' sizes, in all */
 
+/* The action a plain request (no hello, no header) asks for. */
+#define RULES_DEFAULT		"default"
+
 /* An element of a command template: a fixed word or a caller's slot. */
 struct rules_arg {
 	char	*text;		/* the word, or the slot's pattern */
@@ -54,10 +57,17 @@ struct rules {
 	size_t		 n;
 };
 
+/* rules_file.c */
+int	rules_read(const char *, uid_t, char **, size_t *, char *, size_t);
+
 int	rules_parse(const char *, size_t, struct rules *, char *, size_t);
 void	rules_free(struct rules *);
+void	rule_free(struct rule *);
 int	rules_print(FILE *, const struct rules *);
 const struct rule *rules_find(const struct rules *, const char *);
 int	rules_match(const struct rule *, char *const *, size_t, size_t *);
+struct peer;
+const char *rules_permits(const struct rule *, const struct peer *);
+const char *rules_admits(const struct rules *, const struct peer *);
 
 #endif

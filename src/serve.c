@@ -215,7 +215,7 @@ take_from(struct server *s, struct conn *c)
 {
 	int	 r;
 
-	if (s->cfg->command != NULL) {
+	if (CONFIG_EXEC(s->cfg)) {
 		conn_exec(c, &s->in, s->cfg, &s->sp, s->stopping);
 		return 0;
 	}

@@ -233,13 +233,15 @@ server_init(struct server *s)
 	for (i = 0; i < cfg->max_conns; i++)
 		s->conns[i].fd = -1;
 	/* Print mode takes datagrams in batches; either relays output through it. */
-	if (intake_init(&s->in, cfg->max_size, cfg->command == NULL,
+	if (intake_init(&s->in, cfg->max_size, !CONFIG_EXEC(cfg),
 	    PROTO_MAX_REPLY) == -1) {
 		server_fail(s, "malloc");
 		return -1;
 	}
-	if (cfg->command != NULL) {
-		if (spawn_setup(&s->sp, cfg->path, cfg->command, cfg->keep_env,
+	if (CONFIG_EXEC(cfg)) {
+		/* Rules: each request's rule gives the path and argv. */
+		if (spawn_setup(&s->sp, cfg->command != NULL ? cfg->path :
+		    cfg->rules_file, cfg->command, cfg->keep_env,
 		    cfg->nkeep, cfg->run_as != NULL ? &cfg->runas : NULL) == -1) {
 			server_fail(s, "command set-up");
 			return -1;
@@ -284,8 +286,14 @@ server_run(struct config *cfg, int lfd)
 			    "anyone in this network namespace may connect, or "
 			    "squat the name first (clients: use "
 			    "--expect-user)", cfg->addr.text);
-		log_line(LOG_NORMAL, "listening on %s (%s)", cfg->addr.text,
-		    cfg->command != NULL ? s.sp.path : "print mode");
+		if (cfg->rules_file != NULL)
+			log_line(LOG_NORMAL, "listening on %s (rules %s: %zu "
+			    "actions)", cfg->addr.text, cfg->rules_file,
+			    cfg->rules.n);
+		else
+			log_line(LOG_NORMAL, "listening on %s (%s)",
+			    cfg->addr.text, cfg->command != NULL ? s.sp.path :
+			    "print mode");
 		server_loop(&s);
 	}
 	server_stop_listening(&s);

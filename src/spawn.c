@@ -106,12 +106,14 @@ spawn_setup(struct spawner *sp, const char *path, char **argv,
 	 * A new session: no controlling terminal to type into (TIOCSTI) or
 	 * read from, and a process group whose id is the command's pid.
 	 */
-	if ((errno = posix_spawnattr_init(&sp->attr)) != 0)
+	if ((sp->attr = malloc(sizeof(*sp->attr))) == NULL)
+		return -1;
+	if ((errno = posix_spawnattr_init(sp->attr)) != 0)
 		return -1;
 	sp->attr_set = 1;
-	if ((errno = posix_spawnattr_setsigdefault(&sp->attr, &all)) != 0 ||
-	    (errno = posix_spawnattr_setsigmask(&sp->attr, &none)) != 0 ||
-	    (errno = posix_spawnattr_setflags(&sp->attr, POSIX_SPAWN_SETSIGDEF |
+	if ((errno = posix_spawnattr_setsigdefault(sp->attr, &all)) != 0 ||
+	    (errno = posix_spawnattr_setsigmask(sp->attr, &none)) != 0 ||
+	    (errno = posix_spawnattr_setflags(sp->attr, POSIX_SPAWN_SETSIGDEF |
 	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSID)) != 0)
 		return -1;
 	return 0;
@@ -128,7 +130,8 @@ spawn_free(struct spawner *sp)
 	free(sp->base_env);
 	free(sp->path);
 	if (sp->attr_set)
-		posix_spawnattr_destroy(&sp->attr);
+		posix_spawnattr_destroy(sp->attr);
+	free(sp->attr);
 	memset(sp, 0, sizeof(*sp));
 }
 
@@ -282,7 +285,7 @@ spawn_job(const struct spawner *sp, char *const *env, const char *data,
 	    (r = posix_spawn_file_actions_adddup2(&fa, o[1], 1)) == 0 &&
 	    (r = posix_spawn_file_actions_adddup2(&fa, e[1], 2)) == 0 &&
 	    (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0)
-		r = posix_spawn(pid, sp->path, &fa, &sp->attr, sp->argv, env);
+		r = posix_spawn(pid, sp->path, &fa, sp->attr, sp->argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0) {
 		errno = r;

@@ -16,7 +16,8 @@ struct spawner {
 	char			**argv;
 	char			**base_env;	/* PATH, PROTO, --keep-env */
 	size_t			 nbase;
-	posix_spawnattr_t	 attr;
+	/* Allocated: a copy of the spawner (a rule's command) shares it. */
+	posix_spawnattr_t	*attr;
 	int			 attr_set;	/* attr needs destroying */
 	const struct runas	*runas;		/* --run-as, or NULL */
 };

@@ -623,10 +623,12 @@ stage_root() {
 755 usr/lib/peerrelay/examples/config-updater
 755 usr/lib/peerrelay/examples/cron-send
 644 usr/lib/peerrelay/examples/crontab
+644 usr/lib/peerrelay/examples/peerrelay.rules
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.service
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.socket
 644 usr/share/bash-completion/completions/peerrelay
-644 usr/share/man/man1/peerrelay.1"
+644 usr/share/man/man1/peerrelay.1
+644 usr/share/man/man5/peerrelay.rules.5"
 	cmp "$REPO/completion/peerrelay.bash" "$TDIR/root/usr/share/bash-completion/completions/peerrelay"
 	run "$TDIR/root/usr/bin/peerrelay" --version
 	assert_success
@@ -653,7 +655,9 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	run complete_words peerrelay listen --al
 	assert_output "$(printf -- '--allow-any\n--allow-group\n--allow-user')"
 	run complete_words peerrelay listen --r
-	assert_output "$(printf -- '--require-cgroup\n--require-unit\n--run-as')"
+	assert_output "$(printf -- '--require-cgroup\n--require-unit\n--rules\n--run-as')"
+	run complete_words peerrelay listen --rules /usr/bin/en
+	assert_output "$(compgen -f -- /usr/bin/en | sort)"
 	run complete_words peerrelay listen --s
 	assert_output "$(printf -- '--stop-timeout\n--syslog')"
 	# Every long option --help lists completes (besides the -- that ends
@@ -963,10 +967,11 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 
 # The lines of what users read, continued lines (\ or mdoc's \e at the end)
 # joined, each prefixed with its file's name: README.md, SECURITY.md, the
-# man page, the demo, the examples and the units.
+# man pages, the demo, the examples and the units.
 doc_lines() {
 	local f
 	for f in "$REPO/README.md" "$REPO/SECURITY.md" "$REPO/man/peerrelay.1" \
+	    "$REPO/man/peerrelay.rules.5" \
 	    "$REPO/test/demo.sh" "$EX/cron-send" "$EX/crontab" \
 	    "$EX/config-updater" "$UNITS"/*; do
 		sed -E -e ':a' -e '/\\(e)?$/{N;s/[[:space:]]*\\(e)?\n[[:space:]]*/ /;ba}' "$f" |
@@ -979,6 +984,16 @@ doc_lines() {
 send_examples() {
 	doc_lines | grep -E '(peerrelay|\$bin|"\$peerrelay") send ' |
 	    grep -Ev '^[^:]*: [[:space:]]*# |send to '
+}
+
+@test "examples/peerrelay.rules: --check loads it and prints each rule back canonically" {
+	[ -x /usr/bin/systemctl ] && [ -x /usr/bin/journalctl ] ||
+	    skip "the example's commands (systemd) are not installed"
+	run --separate-stderr "$PEERRELAY" listen --check --rules "$EX/peerrelay.rules" "$TDIR/admin.sock"
+	assert_success
+	assert_line "mode: rules"
+	assert_line --regexp "^rules: .*peerrelay.rules \\(4 actions\\)\$"
+	diff <(grep '^permit ' "$EX/peerrelay.rules") <(grep '^permit ' <<<"$output")
 }
 
 @test "docs: every send to an abstract @name (or an address in a variable) says --expect-user or --expect-group" {

@@ -137,7 +137,7 @@ main(void)
 	    "value: %s", err);
 	CHECK(parse("permit a user root /bin/true\nbad\npermit b user root x\n")
 	    == -1 && strcmp(err, "line 2: a rule begins with \"permit\"\n"
-	    "line 3: no command (an absolute path after who may call)") == 0,
+	    "line 3: x: no command (an absolute path after who may call)") == 0,
 	    "every error, with its line");
 	CHECK(rules_parse("permit a user root /bin/true\0x\n", 30, &rs, err,
 	    sizeof(err)) == -1 && strstr(err, "NUL") != NULL,
