@@ -485,3 +485,131 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete \
 	run complete_words peerrelay send de
 	assert_output "deploy-file"
 }
+
+# Against a real listener (listen --rules, and older modes), with real
+# users: root, www-data (33), nobody (65534).
+
+# $TDIR/argv.py prints its argv (after argv[0]) NUL-separated and appends
+# its first argument to $TDIR/ran; $TDIR/append.py appends its stdin, then
+# "|", to $TDIR/appended. Root's, in root's 0755 $TDIR: trusted.
+real_commands() {
+	cat >"$TDIR/argv.py" <<-PY
+	#!/usr/bin/python3
+	import os, sys
+	sys.stdout.buffer.write(b"\\0".join(os.fsencode(a) for a in sys.argv[1:]))
+	with open("$TDIR/ran", "a") as f:
+	    f.write(" ".join(sys.argv[1:2]) + "\\n")
+	PY
+	cat >"$TDIR/append.py" <<-PY
+	#!/usr/bin/python3
+	import sys
+	with open("$TDIR/appended", "ab") as f:
+	    f.write(sys.stdin.buffer.read() + b"|")
+	PY
+	chmod 755 "$TDIR/argv.py" "$TDIR/append.py"
+}
+
+# real_rules LINE...: the rules file $TDIR/rules, one line each, and a
+# listener on $NAME serving it.
+real_rules() {
+	printf '%s\n' "$@" >"$TDIR/rules"
+	chmod 644 "$TDIR/rules"
+	start_listener "$NAME" --rules "$TDIR/rules"
+}
+
+@test "a real rules listener: www-data's arguments are the command's argv byte for byte, its stdin the command's stdin" {
+	[ "$(id -u)" = 0 ] || skip "callers run as other users: needs root"
+	real_commands
+	real_rules "permit show user www-data $TDIR/argv.py fixed {.+} {.+} {.+} -{.+}" \
+	    "permit feed user www-data $TDIR/append.py"
+	"${WWW[@]}" "$PEERRELAY" send --expect-user root "$NAME" -- show \
+	    'two words' '$(id); `id` | & > /tmp/p *' $'line one\nline two' -rf \
+	    </dev/null >"$TDIR/got" 2>"$TDIR/got.err"
+	printf 'fixed\0two words\0$(id); `id` | & > /tmp/p *\0line one\nline two\0-rf' \
+	    >"$TDIR/expected"
+	cmp "$TDIR/expected" "$TDIR/got"
+	[ ! -s "$TDIR/got.err" ]
+	[ ! -e /tmp/p ]
+	printf 'bin\0ary\377\n' | "${WWW[@]}" "$PEERRELAY" send "$NAME" -- feed
+	printf 'bin\0ary\377\n|' >"$TDIR/expected"
+	cmp "$TDIR/expected" "$TDIR/appended"
+}
+
+@test "a real rules listener: each refusal's status and message, nothing run" {
+	[ "$(id -u)" = 0 ] || skip "callers run as other users: needs root"
+	real_commands
+	real_rules "permit show user www-data $TDIR/argv.py {[a-z]+}" \
+	    "permit admin user root $TDIR/argv.py admin"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- nosuch </dev/null
+	assert_failure 77
+	assert_equal "$stderr" "peerrelay: refused: not allowed: nosuch"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- admin </dev/null
+	assert_failure 77
+	assert_equal "$stderr" "peerrelay: refused: not allowed: admin"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- show a b </dev/null
+	assert_failure 65
+	assert_equal "$stderr" "peerrelay: refused: show takes 1 argument, not 2"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- show -x </dev/null
+	assert_failure 65
+	assert_equal "$stderr" "peerrelay: refused: argument 1 refused by its slot"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- show $'ok\nrm' </dev/null
+	assert_failure 65
+	assert_equal "$stderr" "peerrelay: refused: argument 1 refused by its slot"
+	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" send "$NAME" -- show ok </dev/null
+	assert_failure 77
+	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 65534)"
+	[ ! -e "$TDIR/ran" ]
+	# --lines: each record refused on its own, the first failure's status.
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send --lines "$NAME" -- show -x \
+	    < <(printf 'a\nb\n')
+	assert_failure 65
+	assert_equal "$stderr" "$(printf '%s\n' \
+	    'peerrelay: record 1 refused: argument 1 refused by its slot' \
+	    'peerrelay: record 2 refused: argument 1 refused by its slot')"
+	[ ! -e "$TDIR/ran" ]
+}
+
+@test "a real rules listener: --lines sends one request per line to the action; without an action, to the default rule" {
+	[ "$(id -u)" = 0 ] || skip "callers run as other users: needs root"
+	real_commands
+	real_rules "permit log user www-data $TDIR/append.py" \
+	    "permit default user www-data $TDIR/append.py"
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send --lines "$NAME" -- log \
+	    < <(printf 'one\ntwo\n')
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send --lines "$NAME" \
+	    < <(printf 'three\nfour\n')
+	assert_success
+	# --no-wait says no hello: a plain request, which the default rule serves.
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send --no-wait --null "$NAME" \
+	    < <(printf 'five\0')
+	assert_success
+	wait_for_count "$TDIR/err" "run pid=" 5
+	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" six
+	assert_success
+	assert_equal "$(grep -c "start .*action=default" "$TDIR/err")" 4
+	assert_equal "$(cat "$TDIR/appended")" "one|two|three|four|five|six|"
+}
+
+@test "a listener without rules (exec and print mode): 69, the command never run, nothing printed" {
+	[ "$(id -u)" = 0 ] || skip "the command must be root's to be trusted"
+	real_commands
+	start_listener "$NAME" -- "$TDIR/argv.py"
+	run --separate-stderr "$PEERRELAY" send "$NAME" -- show x <<<"payload"
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: $NAME: listener does not take actions"
+	run --separate-stderr "$PEERRELAY" send --lines --no-wait "$NAME" -- show x \
+	    <<<"payload"
+	assert_failure 69
+	assert_equal "$stderr" "peerrelay: $NAME: listener does not take actions"
+	stop_listener
+	[ ! -e "$TDIR/ran" ]
+	start_listener "$NAME"
+	run --separate-stderr "$PEERRELAY" send "$NAME" -- show x <<<"payload"
+	assert_failure 69
+	assert_equal "$stderr" "peerrelay: $NAME: listener does not take actions"
+	stop_listener
+	assert_printed
+}
