@@ -1,18 +1,18 @@
 /*
  * A slot's pattern: a POSIX extended regex the caller's whole argument
- * must match, checked before regcomp(3) sees it, then compiled as
- * "^(" PATTERN ")$" with REG_EXTENDED | REG_NOSUB, never REG_NEWLINE, in
- * the C locale.
+ * must match, checked, then compiled as "^(" PATTERN ")$" with
+ * REG_EXTENDED | REG_NOSUB, never REG_NEWLINE, in the C locale.
  *
- * The check parses the pattern as glibc's regcomp will and refuses what
- * POSIX leaves undefined or what makes regcomp slow: glibc's epsilon
- * closures are recomputed path by path around a repetition of something
- * that may match nothing ("(a*)*", "a**"), and every anchor copies the
- * closure after it path by path ("^(a*|b*)(a*|b*)..."), both exponential;
- * repetitions are expanded into copies ("(a{99}){99}"). So: one
- * repetition an atom, never of a group that may match nothing; "^" only
- * first and "$" only last, no GNU anchors (\b, \<, ...); the copies and
- * the start's paths bounded.
+ * The check parses it as glibc's regcomp will, and refuses what POSIX
+ * leaves undefined or makes regcomp slow. glibc recomputes closures path
+ * by path around a repetition of what may match nothing ("a**", "(a*)+"),
+ * and each anchor copies the closure after it path by path ("\b", or "^"
+ * before "(a*|b*)(a*|b*)..."), both exponential; it expands repetitions
+ * into copies ("(a{99}){99}"). So: one repetition an atom, never of a
+ * group that may match nothing; "^" only first, "$" only last, a
+ * backslash only before punctuation (no back-reference, no GNU anchor);
+ * groups nested 32 deep; 1024 nodes once expanded, and 1024 paths of
+ * nodes from its start.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -78,6 +78,15 @@ refuse(struct parse *ps, const char *why)
 {
 	ps->why = why;
 	return -1;
+}
+
+static int
+bounded(struct parse *ps, const struct sub *s)
+{
+	if (s->size <= PATTERN_MAX_SIZE)
+		return 0;
+	return refuse(ps, "larger than " XSTR(PATTERN_MAX_SIZE) " nodes once "
+	    "its repetitions are expanded");
 }
 
 /* XY: the start walks on into Y along every path that crosses X. */
@@ -287,9 +296,8 @@ piece(struct parse *ps, struct sub *s)
 		return refuse(ps, "a repetition of a group that may match "
 		    "nothing, as in (a*)+ or (a|)*: repeat what must match");
 	repeat(s, m, n);
-	if (s->size > PATTERN_MAX_SIZE)
-		return refuse(ps, "its repetitions make it larger than "
-		    XSTR(PATTERN_MAX_SIZE) " nodes");
+	if (bounded(ps, s) == -1)
+		return -1;
 	if (*ps->p != '\0' && strchr("*+?{", *ps->p) != NULL)
 		return refuse(ps, "a repetition repeated, as in a** or "
 		    "a{2}+ (POSIX leaves it undefined): write one");
@@ -307,9 +315,8 @@ branch(struct parse *ps, struct sub *s)
 		if (piece(ps, &t) == -1)
 			return -1;
 		concat(s, &t);
-		if (s->size > PATTERN_MAX_SIZE)
-			return refuse(ps, "its repetitions make it larger "
-			    "than " XSTR(PATTERN_MAX_SIZE) " nodes");
+		if (bounded(ps, s) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -326,22 +333,18 @@ alternation(struct parse *ps, struct sub *s)
 		if (branch(ps, &t) == -1)
 			return -1;
 		alternate(s, &t);
-		if (s->size > PATTERN_MAX_SIZE)
-			return refuse(ps, "its repetitions make it larger "
-			    "than " XSTR(PATTERN_MAX_SIZE) " nodes");
+		if (bounded(ps, s) == -1)
+			return -1;
 	}
 	return 0;
 }
 
 /*
- * May p be a slot's pattern? Parsed as regcomp will: no back-reference;
- * parentheses pairing up within it (outside bracket expressions and after
- * no backslash), so "^(" PATTERN ")$" anchors all of it ("a)|(b" could
- * otherwise match any argument that begins with "a"); groups nested at
- * most 32 deep; one repetition an atom, never of a group that may match
- * nothing; "^" only first, "$" only last, a backslash only before
- * punctuation; at most 1024 nodes once repetitions are expanded, and at
- * most 1024 paths from its start. Its size in nodes, or -1 and *why.
+ * May p be a slot's pattern? What the top of this file says, and its
+ * parentheses pair up within it (outside bracket expressions and after no
+ * backslash), so "^(" PATTERN ")$" anchors all of it ("a)|(b" could
+ * otherwise match any argument that begins with "a"). Its size in nodes,
+ * or -1 and *why.
  */
 long
 pattern_check(const char *p, const char **why)
@@ -365,8 +368,9 @@ pattern_check(const char *p, const char **why)
 	/* A leading ^ walks the closure after it once more. */
 	walk = *p == '^' ? add(s.start, s.start) : s.start;
 	if (walk > PATTERN_MAX_START) {
-		*why = "optional parts or alternatives in a row at its start "
-		    "branch more than " XSTR(PATTERN_MAX_START) " ways";
+		*why = "optional parts or alternatives in a row at its start, "
+		    "more than " XSTR(PATTERN_MAX_START) " paths for regcomp "
+		    "to copy";
 		return -1;
 	}
 	return (long)s.size;
