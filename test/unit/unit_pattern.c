@@ -74,11 +74,12 @@ compile_ms(const char *p, long *size)
 {
 	const char	*why;
 	regex_t		 re;
-	double		 t, best = -1;
+	double		 best = -1;
 	int		 i;
 
 	for (i = 0; i < 3; i++) {
-		t = now_ms();
+		double	 t = now_ms();
+
 		if ((*size = pattern_compile(p, &re, &why)) == -1)
 			return -1;
 		t = now_ms() - t;
