@@ -1,8 +1,18 @@
 /*
  * A slot's pattern: a POSIX extended regex the caller's whole argument
- * must match, checked before regcomp(3) sees it (no back-reference,
- * parentheses paired, a bounded size), then compiled as "^(" PATTERN ")$"
- * with REG_EXTENDED | REG_NOSUB, never REG_NEWLINE, in the C locale.
+ * must match, checked, then compiled as "^(" PATTERN ")$" with
+ * REG_EXTENDED | REG_NOSUB, never REG_NEWLINE, in the C locale.
+ *
+ * The check parses it as glibc's regcomp will, and refuses what POSIX
+ * leaves undefined or makes regcomp slow. glibc recomputes closures path
+ * by path around a repetition of what may match nothing ("a**", "(a*)+"),
+ * and each anchor copies the closure after it path by path ("\b", or "^"
+ * before "(a*|b*)(a*|b*)..."), both exponential; it expands repetitions
+ * into copies ("(a{99}){99}"). So: one repetition an atom, never of a
+ * group that may match nothing; "^" only first, "$" only last, a
+ * backslash only before punctuation (no back-reference, no GNU anchor);
+ * groups nested 32 deep; 1024 nodes once expanded, and 1024 paths of
+ * nodes from its start.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -14,26 +24,118 @@
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
-/*
- * A pattern's size, as regcomp(3) builds it: glibc copies a group once for
- * each count of a repetition {m,n}, and once for a "+", so
- * "(a{99}){99}{99}" or "x" and 40 "+" would take gigabytes, and its
- * matcher's closures grow with the square of the nodes. Counted per
- * nesting level: the whole so far, and the last atom.
- */
+/* Nodes once repetitions are expanded; groups nested; the start's paths. */
 #define PATTERN_MAX_SIZE	1024
 #define PATTERN_MAX_DEPTH	32
+#define PATTERN_MAX_START	1024
+/* A count's largest value: glibc's RE_DUP_MAX. */
+#define PATTERN_MAX_COUNT	32767
 
-struct level {
-	unsigned long	 total;
-	unsigned long	 last;
+/* Past every bound: sums and products saturate here. */
+#define CAP	(PATTERN_MAX_SIZE + PATTERN_MAX_START + 1UL)
+
+/*
+ * A subexpression as regcomp builds it: its nodes; the nodes the
+ * pattern's leading anchor copies when the closure after it reaches this
+ * one's start, counted path by path as glibc walks them (an upper bound);
+ * the paths that cross it matching nothing; whether it may match nothing.
+ */
+struct sub {
+	unsigned long	 size;
+	unsigned long	 start;
+	unsigned long	 exits;
+	int		 empty;
 };
 
-static void
-atom(struct level *l, unsigned long size)
+struct parse {
+	const char	*p;
+	const char	*first;
+	int		 depth;
+	const char	*why;
+};
+
+static const struct sub	 nothing = { 0, 0, 1, 1 };
+static const struct sub	 one = { 1, 1, 0, 0 };
+static const struct sub	 anchor = { 1, 1, 1, 1 };
+
+static int	alternation(struct parse *, struct sub *);
+
+static unsigned long
+add(unsigned long a, unsigned long b)
 {
-	l->total += size;
-	l->last = size;
+	return a + b > CAP ? CAP : a + b;
+}
+
+/* Both at most CAP or a count: no overflow. */
+static unsigned long
+mul(unsigned long a, unsigned long b)
+{
+	return a * b > CAP ? CAP : a * b;
+}
+
+static int
+refuse(struct parse *ps, const char *why)
+{
+	ps->why = why;
+	return -1;
+}
+
+static int
+bounded(struct parse *ps, const struct sub *s)
+{
+	if (s->size <= PATTERN_MAX_SIZE)
+		return 0;
+	return refuse(ps, "larger than " XSTR(PATTERN_MAX_SIZE) " nodes once "
+	    "its repetitions are expanded");
+}
+
+/* XY: the start walks on into Y along every path that crosses X. */
+static void
+concat(struct sub *x, const struct sub *y)
+{
+	x->size = add(x->size, y->size);
+	x->start = add(x->start, mul(x->exits, y->start));
+	x->exits = mul(x->exits, y->exits);
+	x->empty = x->empty && y->empty;
+}
+
+/* X|Y: one node choosing. */
+static void
+alternate(struct sub *x, const struct sub *y)
+{
+	x->size = add(add(x->size, y->size), 1);
+	x->start = add(add(x->start, y->start), 1);
+	x->exits = add(x->exits, y->exits);
+	x->empty = x->empty || y->empty;
+}
+
+/*
+ * X{m,n} (n == -1: unbounded) as glibc expands it: m copies, then
+ * X* or n - m nested optional copies; X must match a character.
+ */
+static void
+repeat(struct sub *x, long m, long n)
+{
+	unsigned long	 s = x->size;
+
+	if (m == 0 && n == 0)
+		*x = nothing;
+	else if (m == 0 && n == -1) {
+		x->size = add(s, 1);
+		x->start = add(x->start, 1);
+		x->exits = 1;
+		x->empty = 1;
+	} else if (m == 0) {
+		/* (((X)?X)?X)?: the first node reaches every copy's start. */
+		x->size = mul(add(s, 1), (unsigned long)n);
+		x->start = mul(add(x->start, 1), (unsigned long)n);
+		x->exits = 1;
+		x->empty = 1;
+	} else if (n == -1)
+		x->size = add(mul(s, (unsigned long)m + 1), 1);
+	else
+		x->size = add(mul(s, (unsigned long)n),
+		    (unsigned long)(n - m));
 }
 
 /* p at a "[": past its "]" (a "]" first is a member), or NULL. */
@@ -59,113 +161,219 @@ skip_bracket(const char *p)
 	return *p == ']' ? p : NULL;
 }
 
+/* A count's number at *p, up to PATTERN_MAX_COUNT, or -1. */
+static long
+number(const char **p)
+{
+	long	 n = 0;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	for (; **p >= '0' && **p <= '9'; (*p)++)
+		if ((n = n * 10 + (**p - '0')) > PATTERN_MAX_COUNT)
+			return -1;
+	return n;
+}
+
+/* At a "{" after an atom: {m}, {m,} or {m,n} into *m, *n (-1: none). */
+static int
+count(struct parse *ps, long *m, long *n)
+{
+	const char	*p = ps->p + 1;
+
+	if ((*m = number(&p)) == -1)
+		goto bad;
+	*n = *m;
+	if (*p == ',') {
+		p++;
+		if (*p == '}')
+			*n = -1;
+		else if ((*n = number(&p)) == -1 || *n < *m)
+			goto bad;
+	}
+	if (*p != '}')
+		goto bad;
+	ps->p = p + 1;
+	return 0;
+bad:
+	return refuse(ps, "a { that is not a count {m}, {m,} or {m,n} "
+	    "with m <= n <= " XSTR(PATTERN_MAX_COUNT) " (\\{ is the character)");
+}
+
+/* One atom: a group, a bracket expression, an escape, an anchor, a byte. */
+static int
+atom(struct parse *ps, struct sub *s)
+{
+	const char	*p = ps->p;
+
+	switch (*p) {
+	case '(':
+		if (ps->depth == PATTERN_MAX_DEPTH)
+			return refuse(ps, "groups nested more than "
+			    XSTR(PATTERN_MAX_DEPTH) " deep");
+		ps->depth++;
+		ps->p++;
+		if (alternation(ps, s) == -1)
+			return -1;
+		if (*ps->p != ')')
+			return refuse(ps, "parentheses that do not pair up");
+		ps->depth--;
+		ps->p++;
+		/* An empty group is two nodes, opening and closing. */
+		if (s->size == 0) {
+			s->size = s->start = 2;
+			s->exits = 1;
+		}
+		return 0;
+	case '[':
+		if ((p = skip_bracket(p)) == NULL)
+			return refuse(ps, "a [ without its ]");
+		ps->p = p + 1;
+		*s = one;
+		return 0;
+	case '\\':
+		if (p[1] >= '1' && p[1] <= '9')
+			return refuse(ps, "a back-reference");
+		if (p[1] == '\0')
+			return refuse(ps, "a \\ at its end");
+		if ((p[1] >= 'a' && p[1] <= 'z') ||
+		    (p[1] >= 'A' && p[1] <= 'Z') || p[1] == '0' ||
+		    strchr("<>`'", p[1]) != NULL)
+			return refuse(ps, "a \\ before a letter, a digit or "
+			    "<>`' (glibc's \\b, \\w and the like are not "
+			    "POSIX, \\d is a d): escape only punctuation");
+		ps->p += 2;
+		*s = one;
+		return 0;
+	case '^':
+		if (p != ps->first)
+			return refuse(ps, "a ^ other than first (the whole "
+			    "argument is matched anyway)");
+		ps->p++;
+		*s = anchor;
+		return 0;
+	case '$':
+		if (p[1] != '\0')
+			return refuse(ps, "a $ other than last (the whole "
+			    "argument is matched anyway)");
+		ps->p++;
+		*s = anchor;
+		return 0;
+	case '*':
+	case '+':
+	case '?':
+	case '{':
+		return refuse(ps, "a repetition with nothing before it "
+		    "to repeat");
+	default:
+		ps->p++;
+		*s = one;
+		return 0;
+	}
+}
+
+/* An atom and the one repetition it may have. */
+static int
+piece(struct parse *ps, struct sub *s)
+{
+	long	 m = 0, n = -1;
+	int	 c = *ps->p;
+
+	if (atom(ps, s) == -1)
+		return -1;
+	if (*ps->p == '{') {
+		if (count(ps, &m, &n) == -1)
+			return -1;
+	} else if (*ps->p == '*' || *ps->p == '+' || *ps->p == '?') {
+		m = *ps->p == '+';
+		n = *ps->p == '?' ? 1 : -1;
+		ps->p++;
+	} else
+		return 0;
+	if (c == '^' || c == '$')
+		return refuse(ps, "a repetition of ^ or $");
+	if (s->empty)
+		return refuse(ps, "a repetition of a group that may match "
+		    "nothing, as in (a*)+ or (a|)*: repeat what must match");
+	repeat(s, m, n);
+	if (bounded(ps, s) == -1)
+		return -1;
+	if (*ps->p != '\0' && strchr("*+?{", *ps->p) != NULL)
+		return refuse(ps, "a repetition repeated, as in a** or "
+		    "a{2}+ (POSIX leaves it undefined): write one");
+	return 0;
+}
+
+/* Pieces up to a "|", a ")" or the end; empty, it matches nothing. */
+static int
+branch(struct parse *ps, struct sub *s)
+{
+	struct sub	 t;
+
+	*s = nothing;
+	while (*ps->p != '\0' && *ps->p != '|' && *ps->p != ')') {
+		if (piece(ps, &t) == -1)
+			return -1;
+		concat(s, &t);
+		if (bounded(ps, s) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+alternation(struct parse *ps, struct sub *s)
+{
+	struct sub	 t;
+
+	if (branch(ps, s) == -1)
+		return -1;
+	while (*ps->p == '|') {
+		ps->p++;
+		if (branch(ps, &t) == -1)
+			return -1;
+		alternate(s, &t);
+		if (bounded(ps, s) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
- * May PATTERN be a slot's? No back-reference; parentheses pairing up
- * within it (outside bracket expressions and after no backslash), so
- * "^(" PATTERN ")$" anchors all of it ("a)|(b" could otherwise match any
- * argument that begins with "a"); groups nested at most 32 deep; at most
- * 1024 nodes once repetitions are expanded. Its size in nodes, or -1 and
- * *why.
+ * May p be a slot's pattern? What the top of this file says, and its
+ * parentheses pair up within it (outside bracket expressions and after no
+ * backslash), so "^(" PATTERN ")$" anchors all of it ("a)|(b" could
+ * otherwise match any argument that begins with "a"). Its size in nodes,
+ * or -1 and *why.
  */
 long
 pattern_check(const char *p, const char **why)
 {
-	struct level	 l[PATTERN_MAX_DEPTH + 1];
-	unsigned long	 m, n;
-	char		*end;
-	int		 d = 0;
+	struct parse	 ps = { p, p, 0, NULL };
+	struct sub	 s;
+	unsigned long	 walk;
 
 	if (*p == '\0') {
 		*why = "an empty pattern";
 		return -1;
 	}
-	memset(l, 0, sizeof(l));
-	for (; *p != '\0'; p++) {
-		switch (*p) {
-		case '\\':
-			if (p[1] >= '1' && p[1] <= '9') {
-				*why = "a back-reference";
-				return -1;
-			}
-			if (p[1] != '\0')
-				p++;
-			atom(&l[d], 1);
-			break;
-		case '[':
-			if ((p = skip_bracket(p)) == NULL) {
-				*why = "a [ without its ]";
-				return -1;
-			}
-			atom(&l[d], 1);
-			break;
-		case '(':
-			if (d == PATTERN_MAX_DEPTH) {
-				*why = "groups nested more than 32 deep";
-				return -1;
-			}
-			d++;
-			l[d].total = l[d].last = 0;
-			break;
-		case ')':
-			if (d == 0) {
-				*why = "parentheses that do not pair up";
-				return -1;
-			}
-			d--;
-			atom(&l[d], l[d + 1].total + 1);
-			break;
-		case '|':
-			l[d].last = 0;
-			break;
-		case '+':
-			/* a+ is built as aa*: a++ doubles, and so on. */
-			l[d].total += l[d].last + 1;
-			l[d].last = l[d].last * 2 + 1;
-			break;
-		case '{':
-			if (p[1] < '0' || p[1] > '9') {
-				atom(&l[d], 1);
-				break;
-			}
-			m = n = strtoul(p + 1, &end, 10);
-			if (*end == ',' && end[1] >= '0' && end[1] <= '9')
-				n = strtoul(end + 1, &end, 10);
-			else if (*end == ',') {
-				n = m + 1;
-				end++;
-			}
-			if (*end != '}' || m > RE_DUP_MAX || n > RE_DUP_MAX) {
-				*why = "a repetition count that is not "
-				    "{m}, {m,} or {m,n} up to 32767";
-				return -1;
-			}
-			p = end;
-			if (n > 1) {
-				l[d].total += l[d].last * (n - 1);
-				l[d].last *= n;
-			}
-			break;
-		case '*':
-		case '?':
-			/* A node of its own, around the atom. */
-			l[d].total++;
-			l[d].last++;
-			break;
-		default:
-			atom(&l[d], 1);
-			break;
-		}
-		if (l[d].total > PATTERN_MAX_SIZE) {
-			*why = "its repetitions make it larger than "
-			    XSTR(PATTERN_MAX_SIZE) " nodes";
-			return -1;
-		}
+	if (alternation(&ps, &s) == -1) {
+		*why = ps.why;
+		return -1;
 	}
-	if (d != 0) {
+	if (*ps.p != '\0') {
 		*why = "parentheses that do not pair up";
 		return -1;
 	}
-	return (long)l[0].total;
+	/* A leading ^ walks the closure after it once more. */
+	walk = *p == '^' ? add(s.start, s.start) : s.start;
+	if (walk > PATTERN_MAX_START) {
+		*why = "optional parts or alternatives in a row at its start, "
+		    "more than " XSTR(PATTERN_MAX_START) " paths for regcomp "
+		    "to copy";
+		return -1;
+	}
+	return (long)s.size;
 }
 
 /*

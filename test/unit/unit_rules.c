@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/pattern.h"
 #include "../../src/rules.h"
 #include "unit.h"
 
@@ -61,7 +60,6 @@ match(const char *action, int n, ...)
 int
 main(void)
 {
-	const char	*e;
 	char		*big;
 	size_t		 i;
 
@@ -171,33 +169,6 @@ main(void)
 	    != NULL, "20 errors reported, the rest counted");
 	free(big);
 
-	CHECK(pattern_check("a(b|c)d", &e) > 0, "pattern: groups");
-	CHECK(pattern_check("\\(", &e) > 0, "pattern: an escaped (");
-	CHECK(pattern_check("(", &e) == -1, "pattern: an open (: %s", e);
-	CHECK(pattern_check("[abc", &e) == -1, "pattern: an open [: %s", e);
-	CHECK(pattern_check("[0-9]{4}-[0-9]{2}", &e) > 0 &&
-	    pattern_check("[0-9a-f]{64}", &e) > 0 &&
-	    pattern_check("[a-z0-9._-]{1,255}", &e) > 0,
-	    "pattern: counted repetitions");
-	CHECK(pattern_check("(a{99}){99}{99}", &e) == -1 &&
-	    strstr(e, "1024") != NULL, "pattern: nested counts that would "
-	    "take regcomp gigabytes: %s", e);
-	CHECK(pattern_check("x++++++++++++++++++++++++++++++++++++++++", &e) ==
-	    -1, "pattern: x and 40 +, each doubling it: %s", e);
-	CHECK(pattern_check("[a-z]+", &e) > 0 && pattern_check("a+b+c+", &e)
-	    > 0, "pattern: a few +");
-	CHECK(pattern_check("x+*+*+*+*+*+*+*+*+*+*+*+*", &e) == -1,
-	    "pattern: stars and pluses nested by turns: %s", e);
-	CHECK(pattern_check("(ab){3000}", &e) == -1, "pattern: a group "
-	    "copied 3000 times: %s", e);
-	CHECK(pattern_check("a{1,99999}", &e) == -1, "pattern: a count over "
-	    "32767: %s", e);
-	CHECK(pattern_check("(((((((((((((((((((((((((((((((((a)))))))))))))))))"
-	    "))))))))))))))))", &e) == -1 && strstr(e, "32 deep") != NULL,
-	    "pattern: 33 nested groups: %s", e);
-	CHECK(pattern_check("[0-9]{4}-[0-9]{2}", &e) == 7, "pattern: its "
-	    "size in nodes, repetitions expanded (%ld)",
-	    pattern_check("[0-9]{4}-[0-9]{2}", &e));
 	big = malloc(RULES_MAX_FILE);
 	big[0] = '\0';
 	/* 70 slots of 1000 nodes: each allowed, not all of them. */
