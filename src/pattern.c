@@ -384,7 +384,6 @@ long
 pattern_compile(const char *p, regex_t *re, const char **why)
 {
 	regex_t	 alone;
-	size_t	 n = strlen(p);
 	char	*full;
 	long	 size;
 
@@ -396,11 +395,10 @@ pattern_compile(const char *p, regex_t *re, const char **why)
 		return -1;
 	}
 	regfree(&alone);
-	if ((full = malloc(n + 5)) == NULL) {
+	if (asprintf(&full, "^(%s)$", p) == -1) {
 		*why = "out of memory";
 		return -1;
 	}
-	snprintf(full, n + 5, "^(%s)$", p);
 	if (regcomp(re, full, REG_EXTENDED | REG_NOSUB) != 0) {
 		free(full);
 		*why = "not a POSIX extended regular expression";

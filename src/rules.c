@@ -10,8 +10,8 @@
  * argument may begin with "-") running to the first "}" before a blank or
  * the end of the line. A pattern is a POSIX extended regex matched against
  * the whole argument: compiled as "^(" PATTERN ")$", REG_EXTENDED |
- * REG_NOSUB, never REG_NEWLINE, in the C locale; a back-reference, or
- * parentheses that do not pair up within it, is refused.
+ * REG_NOSUB, never REG_NEWLINE, in the C locale; pattern.c refuses what
+ * is undefined or would make regcomp(3) slow (see its top).
  */
 #include <sys/types.h>
 
@@ -26,6 +26,9 @@
 #include "ids.h"
 #include "pattern.h"
 #include "rules.h"
+
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
 
 /* Words a line may hold: permit ACTION, the clauses, COMMAND, ARGs. */
 #define MAX_WORDS	(2 + 2 * RULES_MAX_WHO + 1 + RULES_MAX_ARGS)
@@ -146,7 +149,8 @@ make_slot(const struct word *w, struct rules_arg *a, unsigned long *nodes,
 		return -1;
 	a->compiled = 1;
 	if ((*nodes += (unsigned long)size) > RULES_MAX_NODES) {
-		*why = "the file's patterns are larger than 65536 nodes in all";
+		*why = "the file's patterns are larger than "
+		    XSTR(RULES_MAX_NODES) " nodes in all";
 		return -1;
 	}
 	return 0;

@@ -20,7 +20,7 @@
 #define RULES_MAX_WHO		64		/* user, group, unit, cgroup clauses */
 #define RULES_MAX_ARGS		64		/* template elements after the path */
 #define RULES_MAX_ERRORS	20		/* reported; the rest are counted */
-#define RULES_MAX_NODES		65536		/* the patterns' sizes, in all */
+#define RULES_MAX_NODES		16384		/* the patterns' sizes, in all */
 
 /* The action a plain request (no hello, no header) asks for. */
 #define RULES_DEFAULT		"default"
