@@ -26,16 +26,18 @@ ALL_CFLAGS =	$(WARNINGS) $(BSD_CFLAGS) $(HARDEN_CPP) $(CPPFLAGS) \
 		$(HARDEN_CC) $(CFLAGS)
 
 SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
-		src/client_header.c src/client_open.c src/hello.c \
-		src/activate.c src/addr.c src/action.c src/admit.c src/cgroup.c \
-		src/cgroup_name.c src/client.c src/config.c src/config_print.c \
-		src/conn.c src/conn_exec.c src/denials.c \
-		src/dgram.c src/ids.c src/input.c src/job.c src/log.c src/logq.c \
-		src/mmsg.c src/num.c src/outq.c src/pattern.c src/peer.c \
-		src/peer_examine.c src/policy.c src/privdrop.c src/proto.c \
-		src/record.c src/replies.c src/request.c src/retry.c src/rule.c \
-		src/rules.c src/rules_file.c src/safepath.c src/serve.c src/server.c \
-		src/sockdiag.c src/spawn.c src/spawn_as.c src/title.c
+		src/action.c src/activate.c src/addr.c src/admit.c \
+		src/cgroup.c src/cgroup_name.c src/client.c \
+		src/client_header.c src/client_open.c src/config.c \
+		src/config_print.c src/conn.c src/conn_exec.c src/denials.c \
+		src/dgram.c src/hello.c src/ids.c src/input.c src/job.c \
+		src/log.c src/logq.c src/mmsg.c src/num.c src/outq.c \
+		src/pattern.c src/peer.c src/peer_examine.c src/policy.c \
+		src/privdrop.c src/proto.c src/record.c src/regcost.c \
+		src/replies.c src/request.c src/retry.c src/rule.c \
+		src/rules.c src/rules_file.c src/safepath.c src/serve.c \
+		src/server.c src/sockdiag.c src/spawn.c src/spawn_as.c \
+		src/title.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)
 
@@ -99,7 +101,8 @@ FUZZ_TARGETS =	addr options reply record input replies status cgroup rules \
 		request
 FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
 		src/peer.c src/peer_examine.c src/pattern.c src/proto.c src/record.c \
-		src/request.c src/rule.c src/rules.c src/safepath.c src/sockdiag.c
+		src/regcost.c src/request.c src/rule.c src/rules.c src/safepath.c \
+		src/sockdiag.c
 # Targets that take more of src/: send's input framing and reply handling
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c

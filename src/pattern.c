@@ -20,32 +20,15 @@
 #include <string.h>
 
 #include "pattern.h"
+#include "regcost.h"
 
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
-/* Nodes once repetitions are expanded; groups nested; the start's paths. */
-#define PATTERN_MAX_SIZE	1024
+/* Groups nested. */
 #define PATTERN_MAX_DEPTH	32
-#define PATTERN_MAX_START	1024
 /* A count's largest value: glibc's RE_DUP_MAX. */
 #define PATTERN_MAX_COUNT	32767
-
-/* Past every bound: sums and products saturate here. */
-#define CAP	(PATTERN_MAX_SIZE + PATTERN_MAX_START + 1UL)
-
-/*
- * A subexpression as regcomp builds it: its nodes; the nodes the
- * pattern's leading anchor copies when the closure after it reaches this
- * one's start, counted path by path as glibc walks them (an upper bound);
- * the paths that cross it matching nothing; whether it may match nothing.
- */
-struct sub {
-	unsigned long	 size;
-	unsigned long	 start;
-	unsigned long	 exits;
-	int		 empty;
-};
 
 struct parse {
 	const char	*p;
@@ -54,24 +37,7 @@ struct parse {
 	const char	*why;
 };
 
-static const struct sub	 nothing = { 0, 0, 1, 1 };
-static const struct sub	 one = { 1, 1, 0, 0 };
-static const struct sub	 anchor = { 1, 1, 1, 1 };
-
-static int	alternation(struct parse *, struct sub *);
-
-static unsigned long
-add(unsigned long a, unsigned long b)
-{
-	return a + b > CAP ? CAP : a + b;
-}
-
-/* Both at most CAP or a count: no overflow. */
-static unsigned long
-mul(unsigned long a, unsigned long b)
-{
-	return a * b > CAP ? CAP : a * b;
-}
+static int	alternation(struct parse *, struct regcost *);
 
 static int
 refuse(struct parse *ps, const char *why)
@@ -81,61 +47,12 @@ refuse(struct parse *ps, const char *why)
 }
 
 static int
-bounded(struct parse *ps, const struct sub *s)
+bounded(struct parse *ps, const struct regcost *s)
 {
 	if (s->size <= PATTERN_MAX_SIZE)
 		return 0;
 	return refuse(ps, "larger than " XSTR(PATTERN_MAX_SIZE) " nodes once "
 	    "its repetitions are expanded");
-}
-
-/* XY: the start walks on into Y along every path that crosses X. */
-static void
-concat(struct sub *x, const struct sub *y)
-{
-	x->size = add(x->size, y->size);
-	x->start = add(x->start, mul(x->exits, y->start));
-	x->exits = mul(x->exits, y->exits);
-	x->empty = x->empty && y->empty;
-}
-
-/* X|Y: one node choosing. */
-static void
-alternate(struct sub *x, const struct sub *y)
-{
-	x->size = add(add(x->size, y->size), 1);
-	x->start = add(add(x->start, y->start), 1);
-	x->exits = add(x->exits, y->exits);
-	x->empty = x->empty || y->empty;
-}
-
-/*
- * X{m,n} (n == -1: unbounded) as glibc expands it: m copies, then
- * X* or n - m nested optional copies; X must match a character.
- */
-static void
-repeat(struct sub *x, long m, long n)
-{
-	unsigned long	 s = x->size;
-
-	if (m == 0 && n == 0)
-		*x = nothing;
-	else if (m == 0 && n == -1) {
-		x->size = add(s, 1);
-		x->start = add(x->start, 1);
-		x->exits = 1;
-		x->empty = 1;
-	} else if (m == 0) {
-		/* (((X)?X)?X)?: the first node reaches every copy's start. */
-		x->size = mul(add(s, 1), (unsigned long)n);
-		x->start = mul(add(x->start, 1), (unsigned long)n);
-		x->exits = 1;
-		x->empty = 1;
-	} else if (n == -1)
-		x->size = add(mul(s, (unsigned long)m + 1), 1);
-	else
-		x->size = add(mul(s, (unsigned long)n),
-		    (unsigned long)(n - m));
 }
 
 /* p at a "[": past its "]" (a "]" first is a member), or NULL. */
@@ -202,7 +119,7 @@ bad:
 
 /* One atom: a group, a bracket expression, an escape, an anchor, a byte. */
 static int
-atom(struct parse *ps, struct sub *s)
+atom(struct parse *ps, struct regcost *s)
 {
 	const char	*p = ps->p;
 
@@ -229,7 +146,7 @@ atom(struct parse *ps, struct sub *s)
 		if ((p = skip_bracket(p)) == NULL)
 			return refuse(ps, "a [ without its ]");
 		ps->p = p + 1;
-		*s = one;
+		*s = regcost_one;
 		return 0;
 	case '\\':
 		if (p[1] >= '1' && p[1] <= '9')
@@ -243,21 +160,21 @@ atom(struct parse *ps, struct sub *s)
 			    "<>`' (glibc's \\b, \\w and the like are not "
 			    "POSIX, \\d is a d): escape only punctuation");
 		ps->p += 2;
-		*s = one;
+		*s = regcost_one;
 		return 0;
 	case '^':
 		if (p != ps->first)
 			return refuse(ps, "a ^ other than first (the whole "
 			    "argument is matched anyway)");
 		ps->p++;
-		*s = anchor;
+		*s = regcost_anchor;
 		return 0;
 	case '$':
 		if (p[1] != '\0')
 			return refuse(ps, "a $ other than last (the whole "
 			    "argument is matched anyway)");
 		ps->p++;
-		*s = anchor;
+		*s = regcost_anchor;
 		return 0;
 	case '*':
 	case '+':
@@ -267,14 +184,14 @@ atom(struct parse *ps, struct sub *s)
 		    "to repeat");
 	default:
 		ps->p++;
-		*s = one;
+		*s = regcost_one;
 		return 0;
 	}
 }
 
 /* An atom and the one repetition it may have. */
 static int
-piece(struct parse *ps, struct sub *s)
+piece(struct parse *ps, struct regcost *s)
 {
 	long	 m = 0, n = -1;
 	int	 c = *ps->p;
@@ -295,7 +212,7 @@ piece(struct parse *ps, struct sub *s)
 	if (s->empty)
 		return refuse(ps, "a repetition of a group that may match "
 		    "nothing, as in (a*)+ or (a|)*: repeat what must match");
-	repeat(s, m, n);
+	regcost_repeat(s, m, n);
 	if (bounded(ps, s) == -1)
 		return -1;
 	if (*ps->p != '\0' && strchr("*+?{", *ps->p) != NULL)
@@ -306,15 +223,15 @@ piece(struct parse *ps, struct sub *s)
 
 /* Pieces up to a "|", a ")" or the end; empty, it matches nothing. */
 static int
-branch(struct parse *ps, struct sub *s)
+branch(struct parse *ps, struct regcost *s)
 {
-	struct sub	 t;
+	struct regcost	 t;
 
-	*s = nothing;
+	*s = regcost_nothing;
 	while (*ps->p != '\0' && *ps->p != '|' && *ps->p != ')') {
 		if (piece(ps, &t) == -1)
 			return -1;
-		concat(s, &t);
+		regcost_concat(s, &t);
 		if (bounded(ps, s) == -1)
 			return -1;
 	}
@@ -322,9 +239,9 @@ branch(struct parse *ps, struct sub *s)
 }
 
 static int
-alternation(struct parse *ps, struct sub *s)
+alternation(struct parse *ps, struct regcost *s)
 {
-	struct sub	 t;
+	struct regcost	 t;
 
 	if (branch(ps, s) == -1)
 		return -1;
@@ -332,7 +249,7 @@ alternation(struct parse *ps, struct sub *s)
 		ps->p++;
 		if (branch(ps, &t) == -1)
 			return -1;
-		alternate(s, &t);
+		regcost_alternate(s, &t);
 		if (bounded(ps, s) == -1)
 			return -1;
 	}
@@ -350,7 +267,7 @@ long
 pattern_check(const char *p, const char **why)
 {
 	struct parse	 ps = { p, p, 0, NULL };
-	struct sub	 s;
+	struct regcost	 s;
 	unsigned long	 walk;
 
 	if (*p == '\0') {
@@ -366,7 +283,7 @@ pattern_check(const char *p, const char **why)
 		return -1;
 	}
 	/* A leading ^ walks the closure after it once more. */
-	walk = *p == '^' ? add(s.start, s.start) : s.start;
+	walk = *p == '^' ? regcost_add(s.start, s.start) : s.start;
 	if (walk > PATTERN_MAX_START) {
 		*why = "optional parts or alternatives in a row at its start, "
 		    "more than " XSTR(PATTERN_MAX_START) " paths for regcomp "
