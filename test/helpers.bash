@@ -253,3 +253,17 @@ cgroups_line() {
 	"$PEERRELAY" listen --check "@prt-probe-$$" 2>/dev/null | grep -E \
 	    '^cgroups: (v2 at /[^;]+; read at accept, confirmed by .+|not read \(.+\))$'
 }
+
+# $TDIR/argv.py, a rule's command for tests: prints its argv (after
+# argv[0]) NUL-separated and appends its first argument to $TDIR/ran.
+# Root's, in root's 0755 $TDIR: a trusted command.
+argv_command() {
+	cat >"$TDIR/argv.py" <<-PY
+	#!/usr/bin/python3
+	import os, sys
+	sys.stdout.buffer.write(b"\\0".join(os.fsencode(a) for a in sys.argv[1:]))
+	with open("$TDIR/ran", "a") as f:
+	    f.write(" ".join(sys.argv[1:2]) + "\\n")
+	PY
+	chmod 755 "$TDIR/argv.py"
+}

@@ -9,24 +9,17 @@ load helpers
 
 ACT=(/usr/bin/python3 "$BATS_TEST_DIRNAME/actclient.py")
 
-# $TDIR/argv.py: prints its argv (after argv[0]) NUL-separated and appends
-# a line to $TDIR/ran; $TDIR/stdin.py copies its standard input to
-# $TDIR/stdin. Both root's, in root's 0755 $TDIR: safe commands.
+# $TDIR/argv.py (argv_command) and $TDIR/stdin.py, which copies its
+# standard input to $TDIR/stdin: trusted commands.
 make_commands() {
-	cat >"$TDIR/argv.py" <<-PY
-	#!/usr/bin/python3
-	import os, sys
-	sys.stdout.buffer.write(b"\\0".join(os.fsencode(a) for a in sys.argv[1:]))
-	with open("$TDIR/ran", "a") as f:
-	    f.write(" ".join(sys.argv[1:2]) + "\\n")
-	PY
+	argv_command
 	cat >"$TDIR/stdin.py" <<-PY
 	#!/usr/bin/python3
 	import sys
 	with open("$TDIR/stdin", "wb") as f:
 	    f.write(sys.stdin.buffer.read())
 	PY
-	chmod 755 "$TDIR/argv.py" "$TDIR/stdin.py"
+	chmod 755 "$TDIR/stdin.py"
 }
 
 # rules LINE...: the rules file $TDIR/rules, one line each.

@@ -489,24 +489,17 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete \
 # Against a real listener (listen --rules, and older modes), with real
 # users: root, www-data (33), nobody (65534).
 
-# $TDIR/argv.py prints its argv (after argv[0]) NUL-separated and appends
-# its first argument to $TDIR/ran; $TDIR/append.py appends its stdin, then
-# "|", to $TDIR/appended. Root's, in root's 0755 $TDIR: trusted.
+# $TDIR/argv.py (argv_command), and $TDIR/append.py, which appends its
+# stdin, then "|", to $TDIR/appended: trusted commands.
 real_commands() {
-	cat >"$TDIR/argv.py" <<-PY
-	#!/usr/bin/python3
-	import os, sys
-	sys.stdout.buffer.write(b"\\0".join(os.fsencode(a) for a in sys.argv[1:]))
-	with open("$TDIR/ran", "a") as f:
-	    f.write(" ".join(sys.argv[1:2]) + "\\n")
-	PY
+	argv_command
 	cat >"$TDIR/append.py" <<-PY
 	#!/usr/bin/python3
 	import sys
 	with open("$TDIR/appended", "ab") as f:
 	    f.write(sys.stdin.buffer.read() + b"|")
 	PY
-	chmod 755 "$TDIR/argv.py" "$TDIR/append.py"
+	chmod 755 "$TDIR/append.py"
 }
 
 # real_rules LINE...: the rules file $TDIR/rules, one line each, and a
