@@ -31,6 +31,7 @@ SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
 		src/client_header.c src/client_open.c src/config.c \
 		src/config_print.c src/conn.c src/conn_exec.c src/denials.c \
 		src/dgram.c src/hello.c src/ids.c src/input.c src/job.c \
+		src/list.c \
 		src/log.c src/logq.c src/mmsg.c src/num.c src/outq.c \
 		src/pattern.c src/peer.c src/peer_examine.c src/policy.c \
 		src/privdrop.c src/proto.c src/record.c src/regcost.c \
@@ -106,7 +107,8 @@ FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
 # Targets that take more of src/: send's input framing and reply handling
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c
-FUZZ_MORE_request = src/action.c src/denials.c src/log.c src/logq.c
+FUZZ_MORE_request = src/action.c src/denials.c src/list.c src/log.c \
+		src/logq.c
 FUZZ_MORE_replies = src/client.c src/client_header.c src/hello.c src/input.c \
 		src/mmsg.c src/replies.c
 

@@ -41,6 +41,7 @@ struct send_opts {
 	gid_t			 expect_gid;
 	const char		*message;
 	const char		*action;	/* after "--", or NULL */
+	int			 list;		/* --list */
 	char			**args;
 	size_t			 nargs;
 };
@@ -48,6 +49,7 @@ struct send_opts {
 static const char send_usage[] =
 "usage: peerrelay send [OPTIONS] ADDRESS [MESSAGE]\n"
 "       peerrelay send [OPTIONS] ADDRESS -- ACTION [ARG...]\n"
+"       peerrelay send --list [OPTIONS] ADDRESS\n"
 "\n"
 "Send standard input (or MESSAGE) to a peerrelay listener as one datagram,\n"
 "or one per line or NUL-separated record; copy the replies to stdout and\n"
@@ -56,9 +58,12 @@ static const char send_usage[] =
 "(none empty), standard input being the payload (nothing, when that is a\n"
 "terminal; with -l or -0, one request per record); exit 69 if the\n"
 "listener does not take actions, nothing sent.\n"
+"With --list, print the actions this caller may ask the listener for,\n"
+"one a line with the argument slots it fills, and send nothing else.\n"
 "\n"
 "  -l, --lines                  one datagram per line (newline not sent)\n"
 "  -0, --null                   one datagram per NUL-terminated record\n"
+"      --list                   list the actions this caller may call\n"
 "      --expect-user USER|UID   refuse a listener not running as USER\n"
 "      --expect-group GROUP|GID refuse a listener not in GROUP (its primary\n"
 "                               or a supplementary group)\n"
@@ -114,13 +119,27 @@ parse_action(struct send_opts *o, int argc, char **argv)
 	o->nargs = (size_t)argc - 1;
 }
 
+/* --list sends one request of its own: nothing else to send, no waiting. */
+static void
+list_usage(const struct send_opts *o)
+{
+	if (o->action != NULL || o->message != NULL)
+		errx(EX_USAGE, "send: --list takes no %s (see peerrelay help "
+		    "send)", o->action != NULL ? "ACTION" : "MESSAGE");
+	if (o->split != INPUT_WHOLE || o->no_wait)
+		errx(EX_USAGE, "--list and %s exclude each other",
+		    o->split == INPUT_LINES ? "--lines" : o->split ==
+		    INPUT_NULL ? "--null" : "--no-wait");
+}
+
 static void
 parse_options(int argc, char **argv, struct send_opts *o)
 {
-	enum { OPT_EXPECT_USER = 256, OPT_EXPECT_GROUP };
+	enum { OPT_EXPECT_USER = 256, OPT_EXPECT_GROUP, OPT_LIST };
 	static const struct option longopts[] = {
 		{ "lines",		no_argument,	   NULL, 'l' },
 		{ "null",		no_argument,	   NULL, '0' },
+		{ "list",		no_argument,	   NULL, OPT_LIST },
 		{ "expect-user",	required_argument, NULL, OPT_EXPECT_USER },
 		{ "expect-group",	required_argument, NULL, OPT_EXPECT_GROUP },
 		{ "no-wait",		no_argument,	   NULL, 'n' },
@@ -156,6 +175,9 @@ parse_options(int argc, char **argv, struct send_opts *o)
 				    errstr);
 			o->expect_group = optarg;
 			break;
+		case OPT_LIST:
+			o->list = 1;
+			break;
 		case 'n':
 			o->no_wait = 1;
 			break;
@@ -186,6 +208,8 @@ parse_options(int argc, char **argv, struct send_opts *o)
 		errx(EX_USAGE, "address '%s': %s", argv[0], errstr);
 	if (argc == 2)
 		o->message = argv[1];
+	if (o->list)
+		list_usage(o);
 }
 
 static void
@@ -301,7 +325,14 @@ cmd_send(int argc, char **argv)
 	client_init(&c, &o.addr, &in);
 	if (o.action != NULL && header_set(&c, o.action, o.args, o.nargs) == -1)
 		err(EX_SOFTWARE, "action %s", o.action);
-	if (o.split == INPUT_WHOLE)
+	if (o.list) {
+		/* The list request: a header, no arguments, no payload. */
+		if (header_set(&c, PROTO_LIST_ACTION, NULL, 0) == -1)
+			err(EX_SOFTWARE, "--list");
+		c.list = 1;
+		in.empty_ok = 1;
+		input_borrow(&in, "", 0);
+	} else if (o.split == INPUT_WHOLE)
 		read_whole(&o, &c, &in);
 	else if (o.message != NULL)
 		input_borrow(&in, o.message, strlen(o.message));

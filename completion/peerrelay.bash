@@ -17,8 +17,8 @@ _peerrelay()
 	    --stop-timeout --once --mode
 	    --owner --keep-env --run-as --syslog --check --quiet --verbose
 	    --help"
-	local send_opts="--lines --null --expect-user --expect-group --no-wait
-	    --timeout --help"
+	local send_opts="--lines --null --list --expect-user --expect-group
+	    --no-wait --timeout --help"
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}

@@ -18,6 +18,7 @@
 
 #include "action.h"
 #include "log.h"
+#include "proto.h"
 
 static int
 refuse(struct action *a, int status, const char *reply, const char *log)
@@ -31,7 +32,8 @@ refuse(struct action *a, int status, const char *reply, const char *log)
 /*
  * Judge datagram data (len bytes) from peer p; header: the client said
  * hello, so the datagram begins with a request header. 0 and a->argv, the
- * payload in a->rq; or -1 with a->status, a->reply and a->log.
+ * payload in a->rq, or a->list for a list request (no rule, no argv); or
+ * -1 with a->status, a->reply and a->log.
  */
 int
 action_judge(const struct rules *rs, const struct peer *p, int header,
@@ -52,6 +54,16 @@ action_judge(const struct rules *rs, const struct peer *p, int header,
 		snprintf(reply, sizeof(reply), "bad request: %s", why);
 		snprintf(log, sizeof(log), "reason=bad request: %s", why);
 		return refuse(a, EX_DATAERR, reply, log);
+	}
+	/* The list request (send --list): answered by the caller, list.c. */
+	if (header && strcmp(a->rq.action, PROTO_LIST_ACTION) == 0) {
+		if (a->rq.nargs > 0 || a->rq.len > 0)
+			return refuse(a, EX_DATAERR, "bad request: "
+			    PROTO_LIST_ACTION " takes no arguments and no "
+			    "payload", "reason=bad request: " PROTO_LIST_ACTION
+			    " with arguments or a payload");
+		a->list = 1;
+		return 0;
 	}
 	log_escape(a->rq.action, name, sizeof(name));
 	snprintf(reply, sizeof(reply), "not allowed: %s", a->rq.action);

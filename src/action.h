@@ -13,6 +13,7 @@
 
 struct action {
 	const struct rule	*rule;		/* when allowed */
+	int			 list;		/* a list request: no rule */
 	char			*argv[RULES_MAX_ARGS + 2];
 	struct request		 rq;		/* the header, in the datagram */
 	int			 status;	/* refused: 65 or 77, else 0 */

@@ -36,6 +36,7 @@ struct client {
 	size_t		 limit;		/* largest datagram the socket takes */
 	/* the header every request carries (client_header.c), or none */
 	const char	*action;	/* send's ACTION, or NULL */
+	int		 list;		/* send --list: the hello must grant L */
 	char		*hdr;
 	size_t		 hdrlen;
 	/* records taken from the input, waiting to be sent */
@@ -61,7 +62,8 @@ struct client {
 	int		 stopping;	/* r69: the listener is stopping */
 	int		 fatal;		/* the status that ends it at once */
 	int		 busy;		/* refused r75 at once: try again */
-	int		 no_actions;	/* an ACTION; the listener takes none */
+	int		 no_actions;	/* an ACTION; the listener takes none,
+					   or lists none (--list) */
 	char		 busy_why[PROTO_REASON_SIZE];
 	const char	*expired;	/* what --timeout cut short */
 	char		*rbuf;

@@ -153,7 +153,7 @@ conn_check(struct conn *c, const struct dgram *d, const struct config *cfg)
 		reply(c, msg, proto_hello(msg, sizeof(msg),
 		    cfg->rules_file != NULL));
 		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=%s",
-		    cfg->rules_file != NULL ? "AR" : "A");
+		    cfg->rules_file != NULL ? "ARL" : "A");
 		return 1;
 	default:
 		break;

@@ -1,7 +1,8 @@
 /*
  * A connection's requests run (exec mode): each datagram checked, in
  * rules mode judged against the rules (action.c), its command started, its
- * output relayed to the client, its end reported when it is reaped.
+ * output relayed to the client, its end reported when it is reaped; or,
+ * for a list request, the caller's actions told (list.c).
  */
 #include <sys/types.h>
 
@@ -15,13 +16,46 @@
 #include "conn.h"
 #include "dgram.h"
 #include "job.h"
+#include "list.h"
 #include "log.h"
 #include "outq.h"
+#include "proto.h"
 #include "spawn.h"
 
 /*
+ * A list request: the actions the caller may call, in 'o' replies of whole
+ * lines (list.c), then "x0"; at most RULES_MAX lines of a rules file's
+ * line each, so about 1 MiB at the very most, queued at once.
+ */
+static void
+list(struct conn *c, const struct rules *rs)
+{
+	static char	 buf[PROTO_MAX_REPLY - 1];
+	size_t		 next = 0, count = 0;
+	char		 msg[8];
+	int		 n;
+
+	while ((n = list_lines(rs, &c->peer, &next, buf, sizeof(buf),
+	    &count)) > 0)
+		if (outq_put(&c->q, PROTO_STDOUT, buf, (size_t)n) == -1)
+			c->gone = 1;
+	if (n == -1) {
+		log_peer(LOG_ALWAYS, "error", &c->peer,
+		    "reason=list: a line longer than a reply");
+		conn_refuse(c, EX_SOFTWARE, "internal error");
+		return;
+	}
+	log_peer(LOG_NORMAL, "list", &c->peer, "actions=%zu", count);
+	n = proto_format_status(msg, sizeof(msg), PROTO_EXIT, 0);
+	if (outq_put(&c->q, msg[0], msg + 1, (size_t)n - 1) == -1)
+		c->gone = 1;
+	c->last_status = 0;
+}
+
+/*
  * Rules mode: the datagram judged (action.c). 0 and one, a spawner for its
- * rule's command line, the payload in a; -1 when refused (queued, logged).
+ * rule's command line, the payload in a; -1 when refused or answered here
+ * (a list request): queued, logged.
  */
 static int
 judge(struct conn *c, const struct config *cfg, const struct dgram *d,
@@ -35,6 +69,10 @@ judge(struct conn *c, const struct config *cfg, const struct dgram *d,
 		else
 			log_peer(LOG_NORMAL, "refused", &c->peer, "%s", a->log);
 		conn_refuse(c, a->status, a->reply);
+		return -1;
+	}
+	if (a->list) {
+		list(c, &cfg->rules);
 		return -1;
 	}
 	*one = *sp;

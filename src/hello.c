@@ -1,8 +1,9 @@
 /*
  * send's hello (an empty first datagram, protocol v1): whether a
  * connection says it, and what its answer grants: counted
- * acknowledgements, and action requests (R), without which an ACTION goes
- * nowhere and nothing is sent.
+ * acknowledgements, action requests (R), without which an ACTION goes
+ * nowhere and nothing is sent, and list requests (L), without which
+ * --list sends nothing.
  */
 #include <string.h>
 #include <sysexits.h>
@@ -33,13 +34,16 @@ hello_said(struct client *c)
 	c->said_hello = c->hello = 1;
 }
 
-/* The ACTION cannot be asked for: the run ends, nothing sent. */
+/*
+ * The ACTION (or the list) cannot be asked for: the run ends, nothing
+ * sent. what: "take" or "list".
+ */
 static void
-not_taken(struct client *c)
+not_taken(struct client *c, const char *what)
 {
 	c->no_actions = 1;
-	log_line(LOG_ALWAYS, "%s: listener does not take actions",
-	    c->addr != NULL ? c->addr->text : "?");
+	log_line(LOG_ALWAYS, "%s: listener does not %s actions",
+	    c->addr != NULL ? c->addr->text : "?", what);
 }
 
 /* Sending waited for the answer; now it waits for input, if for anything. */
@@ -52,8 +56,9 @@ answered(struct client *c)
 
 /*
  * The answer ('h'): what it grants. Granted R, records without an ACTION
- * go as the action "default"; an ACTION not granted ends the run (69).
- * An 'h' that answers no hello of ours is ignored.
+ * go as the action "default"; an ACTION not granted ends the run (69), and
+ * so does --list where R is granted but not L (a rules listener from
+ * before list requests). An 'h' that answers no hello of ours is ignored.
  */
 void
 hello_answer(struct client *c, const struct reply *r)
@@ -64,7 +69,9 @@ hello_answer(struct client *c, const struct reply *r)
 	c->granted_actions = memchr(r->data, PROTO_GRANT_ACTIONS, r->len) !=
 	    NULL;
 	if (c->action != NULL && !c->granted_actions)
-		not_taken(c);
+		not_taken(c, "take");
+	else if (c->list && memchr(r->data, PROTO_GRANT_LIST, r->len) == NULL)
+		not_taken(c, "list");
 	else if (c->action == NULL && c->granted_actions) {
 		(void)header_set(c, NULL, NULL, 0);
 		header_limit(c);
@@ -82,7 +89,7 @@ hello_refused(struct client *c, const struct reply *r)
 		return 0;
 	answered(c);
 	if (c->action != NULL)
-		not_taken(c);
+		not_taken(c, "take");
 	return 1;
 }
 

@@ -172,12 +172,15 @@ proto_acks(char *buf, size_t size, unsigned long n)
 	return fits(snprintf(buf, size, "%c%lu", PROTO_ACKS, n), size);
 }
 
-/* The hello's answer: counted acknowledgements granted, and actions. */
+/*
+ * The hello's answer: counted acknowledgements granted, and with actions
+ * list requests.
+ */
 int
 proto_hello(char *buf, size_t size, int actions)
 {
 	return fits(snprintf(buf, size, "%c%c%s", PROTO_HELLO,
-	    PROTO_GRANT_ACKS, actions ? "R" : ""), size);
+	    PROTO_GRANT_ACKS, actions ? "RL" : ""), size);
 }
 
 /* "r<status> <reason>"; a reason too long for buf becomes "refused". */

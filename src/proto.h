@@ -26,6 +26,13 @@
 /* What an 'h' reply may grant, a byte each. */
 #define PROTO_GRANT_ACKS	'A'	/* counted acknowledgements */
 #define PROTO_GRANT_ACTIONS	'R'	/* action requests (listen --rules) */
+#define PROTO_GRANT_LIST	'L'	/* list requests, with R */
+/*
+ * A list request: an action request for this name, which no rules file
+ * can hold (its names begin with a letter or digit), with no arguments
+ * and an empty payload.
+ */
+#define PROTO_LIST_ACTION	"?list"
 /* The largest signal number a 'k' reply may carry: Linux's SIGRTMAX. */
 #define PROTO_MAX_SIGNAL	64
 /* A refusal's reason is shown up to this many bytes, ... */

@@ -399,14 +399,14 @@ for i in range(300):
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run in_cg php-fpm@shop.service "${WWW[@]}" "${act[@]}" "$NAME" --hello \
 	    'web\0\0' 'cg\0\0' 'any\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 oweb
 x0
 r77 not allowed: cg
 oany
 x0"
 	run in_cg php "${WWW[@]}" "${act[@]}" "$NAME" --hello 'web\0\0' 'cg\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 r77 not allowed: web
 ocg
 x0"

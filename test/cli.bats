@@ -35,7 +35,7 @@ load helpers
 @test "help send names every send option" {
 	run "$PEERRELAY" help send
 	assert_success
-	for o in --lines --null --expect-user --expect-group --no-wait --timeout; do
+	for o in --lines --null --list --expect-user --expect-group --no-wait --timeout; do
 		assert_output --partial -- "$o"
 	done
 }

@@ -182,7 +182,7 @@ setup_file() {
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" --hello 'web\0\0' 'admin\0\0' 'nosuch\0\0' 'web\0\0'
 	assert_success
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 oweb
 x0
 r77 not allowed: admin
@@ -201,7 +201,7 @@ web" ]
 	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=65534 .* failed=users"
 	# Root may call its own action only.
 	run "${ACT[@]}" "$NAME" --hello 'admin\0\0' 'web\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 oadmin
 x0
 r77 not allowed: web"
@@ -213,7 +213,7 @@ r77 not allowed: web"
 	rules "permit logs group adm $TDIR/argv.py logs"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run setpriv --reuid=65534 --regid=65534 --groups=4 "${ACT[@]}" "$NAME" --hello 'logs\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 ologs
 x0"
 	run "${NOBODY[@]}" "${ACT[@]}" "$NAME" 'logs\0\0'
@@ -227,7 +227,7 @@ x0"
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" --hello \
 	    'echo\0$(id) `id`; rm -rf / && x || y | z > /tmp/p < q * ? [a] ~ \\" \x27 #\0two words\nsecond line\t\xff\0\0'
 	assert_success
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 ofixed\\x00\$(id) \`id\`; rm -rf / && x || y | z > /tmp/p < q * ? [a] ~ \\\\\" ' #\\x00two words\\nsecond line\\t\\xff
 x0"
 	[ ! -e /tmp/p ]
@@ -240,7 +240,7 @@ x0"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run "${ACT[@]}" "$NAME" --hello 'alt\0ab\0\0' 'alt\0b\0\0' 'word\0ok\nrm\0\0' \
 	    'word\0ok\0\0' 'word\0\0' 'word\0a\0b\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 r65 argument 1 refused by its slot
 ob
 x0
@@ -260,7 +260,7 @@ ok" ]
 	rules "permit opt user root $TDIR/argv.py {-?[a-z]+} -{-[a-z]}"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run "${ACT[@]}" "$NAME" --hello 'opt\0x\0-v\0\0' 'opt\0-x\0-v\0\0' 'opt\0x\0v\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 ox\\x00-v
 x0
 r65 argument 1 refused by its slot
@@ -272,11 +272,11 @@ r65 argument 2 refused by its slot"
 	rules "permit in user root $TDIR/stdin.py"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run "${ACT[@]}" "$NAME" --hello 'in\0\0a\0b\nc\xff'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 x0"
 	[ "$(od -An -c "$TDIR/stdin" | tr -s ' ')" = " a \\0 b \\n c 377" ]
 	run "${ACT[@]}" "$NAME" --hello 'in\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 x0"
 	[ ! -s "$TDIR/stdin" ]
 }
@@ -290,7 +290,7 @@ x0"
 	many=$(printf 'x\\0%.0s' $(seq 65))
 	run "${ACT[@]}" "$NAME" --hello 'a' '\0\0' "$long65"'\0\0' "a\\0$many\\0" \
 	    "a\\0$(head -c 4097 /dev/zero | tr '\0' x)\\0\\0" 'a\0ok\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 r65 bad request: the header does not end (an empty field)
 r65 bad request: no action
 r65 bad request: an action name longer than 64 bytes
@@ -373,7 +373,7 @@ print(n, file=open(sys.argv[3], "w"))' "$NAME" "$TDIR/www/flooding" "$TDIR/www/f
 	local fpid=$!
 	wait_for_file "$TDIR/www/flooding"
 	run timeout 10 "${ACT[@]}" "$NAME" --hello 'admin\0\0'
-	assert_output "hello=hAR
+	assert_output "hello=hARL
 oadmin
 x0"
 	wait "$fpid"

@@ -257,6 +257,36 @@ print("status=%s left=%r" % (rc, left))
 	done
 }
 
+@test "--list on the wire: the hello, then ?list NUL NUL alone, stdin never read (a terminal's typed-ahead stays); the o replies printed" {
+	fake_rules 'hARL' $'oa {x}\nb\n^oc -{-[a-z]}\n^x0'
+	run on_pty 'typed ahead\n' --list "$NAME"
+	assert_success
+	assert_output "status=0 left=b'typed ahead\\n'"
+	assert_equal "$(cat "$TDIR/s.out")" 'a {x}
+b
+c -{-[a-z]}'
+	assert_equal "$(cat "$TDIR/s.err")" ""
+	assert_equal "$(datagrams 1)" "c1.0 c1.1"
+	wire c1.0 ''
+	wire c1.1 '?list\0\0'
+}
+
+@test "--list to a rules listener granting R but not L: 69, does not list actions; granting neither, or predating the hello: does not take actions; only the hello sent" {
+	fake_rules 'hAR|hA|r65 empty request' 'x0'
+	run --separate-stderr "$PEERRELAY" send --list "$NAME"
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "peerrelay: $NAME: listener does not list actions"
+	assert_equal "$(datagrams 1)" "c1.0"
+	local n
+	for n in 2 3; do
+		run --separate-stderr "$PEERRELAY" send --list "$NAME"
+		assert_failure 69
+		assert_equal "$stderr" "peerrelay: $NAME: listener does not take actions"
+		assert_equal "$(datagrams $n)" "c$n.0"
+	done
+}
+
 @test "a listener denying the connection at the hello: 77 as before, nothing but the hello sent" {
 	fake_rules 'r77 not allowed (uid 0)' 'x0'
 	run --separate-stderr "$PEERRELAY" send "$NAME" -- act <<<"payload"

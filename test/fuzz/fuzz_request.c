@@ -4,13 +4,16 @@
  * bounds; a header read is exactly what send would build of its fields,
  * the payload after it; a request the rules allow becomes the rule's
  * command line with the caller's arguments, unchanged, in its slots, and
- * one they refuse gets 65 or 77 with a reason.
+ * one they refuse gets 65 or 77 with a reason; a list request (only
+ * "?list", no arguments, no payload, after a hello) lists whole lines.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/action.h"
+#include "../../src/list.h"
+#include "../../src/proto.h"
 #include "../../src/request.h"
 #include "../../src/rules.h"
 
@@ -33,6 +36,24 @@ load(void)
 		abort();
 }
 
+/* A list request, and its lines: whole, uid 0's two (a, default). */
+static void
+listed(const struct action *a, const struct peer *p, int header)
+{
+	char	 buf[256];
+	size_t	 next = 0, count = 0;
+	int	 n;
+
+	if (!header || a->rule != NULL || a->rq.nargs != 0 || a->rq.len != 0 ||
+	    strcmp(a->rq.action, PROTO_LIST_ACTION) != 0)
+		abort();
+	while ((n = list_lines(&rs, p, &next, buf, sizeof(buf), &count)) > 0)
+		if (buf[n - 1] != '\n')
+			abort();
+	if (n != 0 || count != 2)
+		abort();
+}
+
 /* Judge d as a rules listener would, for a caller with uid 0. */
 static void
 judge(const char *d, size_t size, int header)
@@ -48,6 +69,10 @@ judge(const char *d, size_t size, int header)
 		if ((a.status != 65 && a.status != 77) || a.reply[0] == '\0' ||
 		    a.log[0] == '\0' || a.rule != NULL)
 			abort();
+		return;
+	}
+	if (a.list) {
+		listed(&a, &p, header);
 		return;
 	}
 	if (a.rule == NULL || a.argv[0] != a.rule->path ||

@@ -128,6 +128,18 @@ main(void)
 	CHECK(action_judge(&rs, &www, 0, HDR("plain"), &a) == -1 &&
 	    strcmp(a.reply, "not allowed: default") == 0,
 	    "no hello, not permitted the default rule: not allowed");
+	CHECK(judged(&rs, &www, HDR("?list\0\0"), &a) == 0 && a.list &&
+	    a.rule == NULL && a.argv[0] == NULL,
+	    "?list, no arguments, no payload: a list request, no rule");
+	CHECK(judged(&rs, &www, HDR("?list\0a\0\0"), &a) == -1 &&
+	    a.status == EX_DATAERR && !a.list &&
+	    strcmp(a.reply, "bad request: ?list takes no arguments and no "
+	    "payload") == 0 && judged(&rs, &www, HDR("?list\0\0x"), &a) ==
+	    -1 && a.status == EX_DATAERR,
+	    "?list with an argument or a payload: r65 bad request");
+	CHECK(action_judge(&rs, &root, 0, HDR("?list\0\0"), &a) == 0 &&
+	    !a.list && strcmp(a.rule->action, "default") == 0,
+	    "no hello: ?list is a plain request's payload, for default");
 	rules_free(&rs);
 	return UNIT_DONE();
 }

@@ -106,9 +106,9 @@ encoders(void)
 	    r.len == 1 && r.data[0] == PROTO_ACKS,
 	    "hello: 'h' granting 'A', answers no request");
 	CHECK(decoded(buf, proto_hello(buf, sizeof(buf), 1), &r) == 0 &&
-	    r.type == PROTO_HELLO && !r.terminal && r.len == 2 &&
-	    memcmp(r.data, "AR", 2) == 0,
-	    "a rules listener's hello: 'h' granting 'A' and 'R'");
+	    r.type == PROTO_HELLO && !r.terminal && r.len == 3 &&
+	    memcmp(r.data, "ARL", 3) == 0,
+	    "a rules listener's hello: 'h' granting 'A', 'R' and 'L'");
 	CHECK(decoded(buf, proto_refusal(buf, sizeof(buf), EX_DATAERR,
 	    "empty request"), &r) == 0 && r.type == PROTO_REFUSED &&
 	    r.terminal && r.count == 1 && r.status == EX_DATAERR &&
@@ -144,7 +144,7 @@ encoders(void)
 	    r.count == 1 && r.status == EX_TEMPFAIL,
 	    "timed out (then killed): 't', status 75");
 	CHECK(proto_ack(buf, 1) == -1 && proto_hello(buf, 2, 0) == -1 &&
-	    proto_hello(buf, 3, 1) == -1 &&
+	    proto_hello(buf, 4, 1) == -1 &&
 	    proto_acks(buf, 3, 12) == -1 &&
 	    proto_refusal(buf, 3, EX_DATAERR, "x") == -1,
 	    "a reply that does not fit is not built");
