@@ -252,7 +252,8 @@ check-systemd: deb
 
 EXAMPLES_BIN =	config-updater cron-send
 EXAMPLES_DOC =	crontab peerrelay.rules
-UNITS =		peerrelay-config-update.socket peerrelay-config-update.service
+UNITS =		peerrelay-config-update.socket peerrelay-config-update.service \
+		peerrelay-rules.socket peerrelay-rules.service
 
 install: peerrelay
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

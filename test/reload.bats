@@ -216,6 +216,8 @@ oweb
 x0
 oadmin
 x0"
+	stop_listener
+	assert_equal "$LSTATUS" 0
 }
 
 @test "SIGHUP outside rules mode is ignored, as before" {
@@ -226,6 +228,8 @@ x0"
 	assert_success
 	assert_output "hello"
 	! grep -q reload "$TDIR/err"
+	stop_listener
+	assert_equal "$LSTATUS" 0
 }
 
 @test "200 SIGHUPs in a row while a client sends requests in a loop: none lost or misjudged, no crash" {
