@@ -441,7 +441,7 @@ RLOG="_SYSTEMD_UNIT=$RSERVICE _TRANSPORT=syslog"
 
 # rules_file LINE...: $RULES, one rule a line, renamed into place.
 rules_file() {
-	inside sh -c 'f=$0; shift; printf "%s\n" "$@" >"$f.new" &&
+	inside sh -c 'f=$0; printf "%s\n" "$@" >"$f.new" &&
 	    chmod 644 "$f.new" && mv "$f.new" "$f"' "$RULES" "$@"
 }
 
