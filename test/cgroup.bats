@@ -390,14 +390,13 @@ for i in range(300):
 }
 
 @test "rules: unit and cgroup clauses narrow a rule's users, rule by rule and at connect" {
-	local act=(/usr/bin/python3 "$BATS_TEST_DIRNAME/actclient.py")
 	mkcg php-fpm@shop.service php other.service
 	printf '%s\n' \
 	    "permit web user www-data unit php-fpm@shop.service /usr/bin/printf web" \
 	    "permit cg user www-data cgroup /$S/php /usr/bin/printf cg" \
 	    "permit any user www-data /usr/bin/printf any" >"$TDIR/rules"
 	start_listener "$NAME" --rules "$TDIR/rules"
-	run in_cg php-fpm@shop.service "${WWW[@]}" "${act[@]}" "$NAME" --hello \
+	run in_cg php-fpm@shop.service "${WWW[@]}" "${ACT[@]}" "$NAME" --hello \
 	    'web\0\0' 'cg\0\0' 'any\0\0'
 	assert_output "hello=hARL
 oweb
@@ -405,7 +404,7 @@ x0
 r77 not allowed: cg
 oany
 x0"
-	run in_cg php "${WWW[@]}" "${act[@]}" "$NAME" --hello 'web\0\0' 'cg\0\0'
+	run in_cg php "${WWW[@]}" "${ACT[@]}" "$NAME" --hello 'web\0\0' 'cg\0\0'
 	assert_output "hello=hARL
 r77 not allowed: web
 ocg
@@ -416,7 +415,7 @@ x0"
 	# Only the unit's rule: outside the unit, turned away at connect.
 	printf '%s\n' "permit web user www-data unit php-fpm@shop.service /usr/bin/printf web" >"$TDIR/rules"
 	start_listener "$NAME" --rules "$TDIR/rules"
-	run in_cg other.service "${WWW[@]}" "${act[@]}" "$NAME" 'web\0\0'
+	run in_cg other.service "${WWW[@]}" "${ACT[@]}" "$NAME" 'web\0\0'
 	assert_output "r77 not allowed (uid 33)"
 	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=33 .* cgroup=/$S/other.service unit=other.service failed=unit"
 }

@@ -7,6 +7,9 @@ bats_load_library bats-assert
 PEERRELAY=${PEERRELAY:-$BATS_TEST_DIRNAME/../peerrelay}
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 WWW=(setpriv --reuid=33 --regid=33 --clear-groups)
+# test/actclient.py, which other users run: test/run.sh's copy, which they
+# can reach wherever the checkout lives; else the tree's.
+ACT=(/usr/bin/python3 "${PEERRELAY_ACTCLIENT:-$BATS_TEST_DIRNAME/actclient.py}")
 
 setup() {
 	TDIR=$(mktemp -d /tmp/prt.XXXXXX)

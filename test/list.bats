@@ -8,7 +8,6 @@
 
 load helpers
 
-ACT=(/usr/bin/python3 "$BATS_TEST_DIRNAME/actclient.py")
 
 # rules LINE...: the rules file $TDIR/rules, one line each.
 rules() {

@@ -6,7 +6,6 @@
 
 load helpers
 
-ACT=(/usr/bin/python3 "$BATS_TEST_DIRNAME/actclient.py")
 
 # $TDIR/argv.py prints its argv (after argv[0]) NUL-separated: root's, in
 # root's 0755 $TDIR, a safe command. $TDIR/www: a directory www-data

@@ -7,8 +7,6 @@
 
 load helpers
 
-ACT=(/usr/bin/python3 "$BATS_TEST_DIRNAME/actclient.py")
-
 # $TDIR/argv.py (argv_command) and $TDIR/stdin.py, which copies its
 # standard input to $TDIR/stdin: trusted commands.
 make_commands() {
@@ -379,4 +377,16 @@ x0"
 	wait "$fpid"
 	[ "$(cat "$TDIR/www/flood")" = 3000 ]
 	[ "$(cat "$TDIR/ran")" = "admin" ]
+}
+
+@test "a rule's command gets the environment a COMMAND gets: PATH, PROTO, the caller's UNIXREMOTE*; nothing of the listener's" {
+	rules "permit env user www-data /usr/bin/env"
+	LEAK=secret start_listener "$NAME" --rules "$TDIR/rules"
+	run "${WWW[@]}" "$PEERRELAY" send "$NAME" -- env </dev/null
+	assert_success
+	assert_line "PROTO=UNIX"
+	assert_line --regexp "^PATH=/"
+	assert_line "UNIXREMOTEEUID=33"
+	assert_line "UNIXREMOTEUSER=www-data"
+	refute_line --partial "LEAK"
 }

@@ -9,13 +9,15 @@ if [ ! -f "$PEERRELAY" ] || [ ! -x "$PEERRELAY" ]; then
 	echo "run.sh: $PEERRELAY: no executable to test" >&2
 	exit 1
 fi
-# Other users (nobody, www-data) run the binary and the examples, and the
+# Other users (nobody, www-data) run the binary, the examples and the
+# protocol client test/actclient.py, and the
 # checkout may be where they cannot enter (a clone in root's 0700 home):
 # they run copies, in a directory of ours that everyone may enter and no
 # one else may write (nor, /tmp being sticky, rename or remove).
 copies=$(mktemp -d /tmp/prbin.XXXXXX) || exit 1
 trap 'rm -rf "$copies"; exit 130' HUP INT TERM
-if ! cp -- "$PEERRELAY" "$copies/" || ! cp -R examples "$copies/" ||
+if ! cp -- "$PEERRELAY" test/actclient.py "$copies/" ||
+    ! cp -R examples "$copies/" ||
     ! chmod -R u=rwX,go=rX "$copies" ||
     ! cmp -s -- "$PEERRELAY" "$copies/${PEERRELAY##*/}"; then
 	echo "run.sh: cannot copy $PEERRELAY and examples/ to $copies" >&2
@@ -24,7 +26,8 @@ if ! cp -- "$PEERRELAY" "$copies/" || ! cp -R examples "$copies/" ||
 fi
 PEERRELAY=$copies/${PEERRELAY##*/}
 PEERRELAY_EXAMPLES=$copies/examples
-export PEERRELAY PEERRELAY_EXAMPLES
+PEERRELAY_ACTCLIENT=$copies/actclient.py
+export PEERRELAY PEERRELAY_EXAMPLES PEERRELAY_ACTCLIENT
 files=${TESTS:-test/*.bats}
 out=$(mktemp)
 # shellcheck disable=SC2086
