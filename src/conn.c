@@ -83,8 +83,8 @@ conn_open(struct conn *c, int fd, const struct config *cfg,
 		return 0;
 	c->fd = fd;
 	c->active_ms = now_ms();
-	if (cfg->command != NULL &&
-	    (c->env = spawn_env(sp, &c->peer)) == NULL) {
+	/* Exec mode, rules mode too: the command's environment. */
+	if (CONFIG_EXEC(cfg) && (c->env = spawn_env(sp, &c->peer)) == NULL) {
 		log_line(LOG_ALWAYS, "environment: %s", strerror(errno));
 		conn_refuse(c, EX_SOFTWARE, "internal error");
 		c->eof = 1;
