@@ -1,6 +1,7 @@
 /*
- * A connection's requests run (exec mode): each datagram checked, in
- * rules mode judged against the rules (action.c), its command started, its
+ * A connection's requests run (exec mode): each datagram checked (in
+ * rules mode, a serial action's in its turn: serial.c) and judged against
+ * the rules (action.c), its command started, its
  * output relayed to the client, its end reported when it is reaped; or,
  * for a list request, the caller's actions told (list.c).
  */
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "outq.h"
 #include "proto.h"
+#include "serial.h"
 #include "spawn.h"
 
 /*
@@ -112,7 +114,7 @@ rule_env(const struct conn *c, const struct rule *r, char **env, size_t size)
 /* Exec mode: start COMMAND for the next datagram, if one is waiting. */
 void
 conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
-    const struct spawner *sp, int stopping)
+    const struct spawner *sp, const struct conn *all, int stopping)
 {
 	struct dgram		 d;
 	struct action		 a;
@@ -126,7 +128,14 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 	unsigned int		 timeout;
 	int			 logged;
 
+	/* Stopping: a request waiting its turn is taken, to be refused. */
+	if (stopping)
+		c->wait[0] = '\0';
 	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
+		/* A serial action's request is taken in its turn. */
+		if (cfg->rules_file != NULL && !stopping &&
+		    serial_waits(c, all, cfg->max_conns, &cfg->rules))
+			return;
 		if (dgram_take(in, c->fd, 1, &d, &c->gone) == 0) {
 			if (stopping)
 				c->eof = 1;
@@ -174,6 +183,7 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 			conn_refuse(c, EX_TEMPFAIL, "log queue full");
 			continue;
 		}
+		serial_started(c, rule);
 		if (job_start(&c->job, run, env, data, len, timeout) == -1) {
 			log_request_failed(logged);
 			log_peer(LOG_ALWAYS, "error", &c->peer,

@@ -178,3 +178,83 @@ a"
 	assert_failure 77
 	grep -qF "rules: line 2: run-as nobody: needs root (CAP_SETUID)" <<<"$stderr"
 }
+
+@test "serial: 20 concurrent callers run one at a time and none is lost; other actions do not wait" {
+	# Each run takes the lock without waiting (failing if it is held),
+	# appends its argument, and holds the lock a moment.
+	mkcmd locked "exec 9>>\"$TDIR/lock\"
+flock -n 9 || { echo \"held: \$1\" >>\"$TDIR/clash\"; exit 3; }
+echo \"\$1\" >>\"$TDIR/log\"
+sleep 0.05"
+	mkcmd quick 'echo quick'
+	rules "permit one user root user 33 serial $TDIR/locked {[0-9]+}" \
+	    "permit other user root $TDIR/quick"
+	start_listener "$NAME" --rules "$TDIR/rules"
+	local i pids=()
+	for i in $(seq 1 20); do
+		if [ $((i % 2)) = 0 ]; then
+			"${WWW[@]}" "$PEERRELAY" send "$NAME" -- one "$i" </dev/null >"$TDIR/out.$i" 2>&1 &
+		else
+			"$PEERRELAY" send "$NAME" -- one "$i" </dev/null >"$TDIR/out.$i" 2>&1 &
+		fi
+		pids+=($!)
+	done
+	# While they queue, another action runs at once.
+	run --separate-stderr "$PEERRELAY" send "$NAME" -- other </dev/null
+	assert_success
+	assert_output quick
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || { cat "$TDIR/out.$((i + 1))"; false; }
+	done
+	[ ! -e "$TDIR/clash" ] || { cat "$TDIR/clash"; false; }
+	run sort -n "$TDIR/log"
+	assert_output "$(seq 1 20)"
+}
+
+@test "serial: one connection's requests keep their order; a waiting connection is not dropped as idle" {
+	mkcmd slow 'sleep 2; echo "$1"'
+	mkcmd fast 'echo "$1"'
+	rules "permit s user root serial $TDIR/slow {[a-z]+}"
+	start_listener "$NAME" --idle-timeout 1 --rules "$TDIR/rules"
+	"$PEERRELAY" send "$NAME" -- s first </dev/null >"$TDIR/first" 2>&1 &
+	local p=$!
+	wait_for_line "$TDIR/err" 'action=s'
+	# Waits about 2 s for its turn, longer than --idle-timeout.
+	run --separate-stderr "$PEERRELAY" send --lines "$NAME" -- s second <<<"a
+b"
+	assert_success
+	assert_output "second
+second"
+	wait "$p"
+	run cat "$TDIR/first"
+	assert_output first
+	run grep -c "idle" "$TDIR/err"
+	assert_output 0
+}
+
+@test "serial: waiting connections go in the order they came (-v logs each wait)" {
+	mkcmd run 'echo "$1" >>"'"$TDIR"'/order"; [ "$1" != a ] || sleep 1'
+	rules "permit s user root user 33 serial $TDIR/run {[a-z]}"
+	start_listener "$NAME" -v --rules "$TDIR/rules"
+	"$PEERRELAY" send "$NAME" -- s a </dev/null &
+	local pids=($!) w
+	wait_for_line "$TDIR/err" 'start .*action=s'
+	# b, c, d (c as www-data) each queued before the next is sent.
+	for w in b c d; do
+		if [ "$w" = c ]; then
+			"${WWW[@]}" "$PEERRELAY" send "$NAME" -- s "$w" </dev/null &
+		else
+			"$PEERRELAY" send "$NAME" -- s "$w" </dev/null &
+		fi
+		pids+=($!)
+		wait_for_count "$TDIR/err" 'wait .*action=s reason=serial' $((${#pids[@]} - 1))
+	done
+	for w in "${pids[@]}"; do
+		wait "$w"
+	done
+	run cat "$TDIR/order"
+	assert_output "a
+b
+c
+d"
+}
