@@ -29,9 +29,9 @@ SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
 		src/action.c src/activate.c src/addr.c src/admit.c \
 		src/cgroup.c src/cgroup_name.c src/client.c \
 		src/client_header.c src/client_open.c src/config.c \
-		src/config_print.c src/conn.c src/conn_exec.c src/denials.c \
-		src/dgram.c src/hello.c src/ids.c src/input.c src/job.c \
-		src/list.c \
+		src/config_print.c src/config_rules.c src/conn.c \
+		src/conn_exec.c src/denials.c src/dgram.c src/hello.c \
+		src/ids.c src/input.c src/job.c src/list.c \
 		src/log.c src/logq.c src/mmsg.c src/num.c src/outq.c \
 		src/pattern.c src/peer.c src/peer_examine.c src/policy.c \
 		src/privdrop.c src/proto.c src/record.c src/regcost.c \
@@ -253,7 +253,8 @@ check-systemd: deb
 
 EXAMPLES_BIN =	config-updater cron-send
 EXAMPLES_DOC =	crontab peerrelay.rules
-UNITS =		peerrelay-config-update.socket peerrelay-config-update.service
+UNITS =		peerrelay-config-update.socket peerrelay-config-update.service \
+		peerrelay-rules.socket peerrelay-rules.service
 
 install: peerrelay
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

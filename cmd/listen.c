@@ -6,6 +6,7 @@
 
 #include <err.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,7 @@ cmd_listen(int argc, char **argv)
 {
 	struct config	 c;
 	struct fault	 f;
+	sigset_t	 hup;
 	char		 msg[256];
 	int		 dashdash, lfd, status;
 
@@ -308,6 +310,13 @@ cmd_listen(int argc, char **argv)
 		return 0;
 	}
 	log_set_verbosity(c.verbosity);
+	/*
+	 * A SIGHUP from now on waits for the loop's signalfd (a reload in
+	 * rules mode, else ignored): systemctl reload must not kill a start.
+	 */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &hup, NULL);
 	if (config_check(&c, &lfd, &f) == -1)
 		errx(f.status, "%s", f.msg);
 	if (c.syslog) {

@@ -231,10 +231,10 @@ check_cgroups(struct config *c, int check, struct fault *f)
 
 /*
  * A rule's command trusted and executable as COMMAND is, and its unit and
- * cgroup clauses possible on this kernel; -1 and f.
+ * cgroup clauses possible on this kernel; -1 and f. At start and reload.
  */
-static int
-trust_rule(const struct config *c, const struct rule *r, struct fault *f)
+int
+config_trust_rule(const struct config *c, const struct rule *r, struct fault *f)
 {
 	const char	*errstr;
 	size_t		 i;
@@ -268,48 +268,6 @@ trust_rule(const struct config *c, const struct rule *r, struct fault *f)
 }
 
 /*
- * --rules FILE: read through the safe-path check, parsed, every rule
- * trusted (trust_rule). Every error is logged with its line; then -1 and
- * f (64, or 69 for a clause this kernel cannot check).
- */
-static int
-load_rules(struct config *c, struct fault *f)
-{
-	struct fault	 rf;
-	char		 why[PATH_MAX + 128], err[RULES_MAX_ERRORS * 320];
-	char		*text, *line, *nl;
-	unsigned int	 bad = 0;
-	size_t		 len, i;
-
-	if (rules_read(c->rules_file, geteuid(), &text, &len, why,
-	    sizeof(why)) == -1)
-		return fail(f, EX_USAGE, "%s: %s rules file: %s", c->rules_file,
-		    errno == EPERM ? "unsafe" : "cannot read the", why);
-	f->status = EX_USAGE;
-	if (rules_parse(text, len, &c->rules, err, sizeof(err)) == -1) {
-		for (line = err; line != NULL; line = nl) {
-			if ((nl = strchr(line, '\n')) != NULL)
-				*nl++ = '\0';
-			log_line(LOG_ALWAYS, "%s: %s", c->rules_file, line);
-		}
-		bad++;
-	}
-	free(text);
-	for (i = 0; i < c->rules.n && bad < RULES_MAX_ERRORS; i++)
-		if (trust_rule(c, &c->rules.v[i], &rf) == -1) {
-			log_line(LOG_ALWAYS, "%s: line %u: %s", c->rules_file,
-			    c->rules.v[i].line, rf.msg);
-			f->status = rf.status;
-			bad++;
-		}
-	if (bad == 0)
-		return 0;
-	rules_free(&c->rules);
-	return fail(f, f->status, "%s: errors above; no rules loaded",
-	    c->rules_file);
-}
-
-/*
  * Every start-up check, in order; with lfd, a start (the last step binds
  * the address into *lfd), else --check. -1 and f on the first refusal.
  */
@@ -325,7 +283,8 @@ config_check(struct config *c, int *lfd, struct fault *f)
 		return fail(f, EX_UNAVAILABLE, "socket activation: %s", errstr);
 	if (check_cgroups(c, lfd == NULL, f) == -1)
 		return -1;
-	if (c->rules_file != NULL && load_rules(c, f) == -1)
+	if (c->rules_file != NULL &&
+	    config_load_rules(c, &c->rules, NULL, f) == -1)
 		return -1;
 	if (c->command != NULL &&
 	    spawn_resolve(c->command[0], c->path, sizeof(c->path)) == -1)

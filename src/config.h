@@ -68,6 +68,12 @@ void	config_init(struct config *);
 int	config_keep_env(struct config *, const char *, const char **);
 int	config_rules(const struct config *, char *, size_t);
 int	config_check(struct config *, int *, struct fault *);
+int	config_trust_rule(const struct config *, const struct rule *,
+	    struct fault *);
+/* config_rules.c */
+int	config_load_rules(const struct config *, struct rules *,
+	    const char *, struct fault *);
+int	config_reload(struct config *);
 int	config_print(const struct config *);
 void	config_free(struct config *);
 

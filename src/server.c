@@ -173,7 +173,11 @@ server_signals(struct server *s)
 			reap(s);
 			break;
 		case SIGHUP:
-			log_line(LOG_NORMAL, "SIGHUP ignored");
+			/* Rules mode: the loop pauses while FILE loads. */
+			if (s->cfg->rules_file != NULL)
+				(void)config_reload(s->cfg);
+			else
+				log_line(LOG_NORMAL, "SIGHUP ignored");
 			break;
 		default:
 			if (!s->stopping) {

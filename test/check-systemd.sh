@@ -20,6 +20,11 @@
 # root in the allowed unit is refused by the user rule (failed=users): the
 # unit narrows the rule, never widens it.
 #
+# The rules units (peerrelay-rules.*): an action served as root, one added
+# by `systemctl reload`, a reload with a bad file failing in ExecReload='s
+# --check (the line named) and a SIGHUP with it refused at daemon.err,
+# the old rules serving on.
+#
 # Ends with "check-systemd: N passed, N failed"; exits 1 if any step
 # failed. Needs root, debootstrap and systemd-container.
 set -u
@@ -75,7 +80,9 @@ nspawn_tree
 # the checkout's units (which may hold changes not yet in the package).
 mkdir "$run/in" "$run/in/units" &&
     cp -- "$deb" "$run/in/peerrelay.deb" &&
-    cp -- contrib/systemd/$SOCKET contrib/systemd/$SERVICE "$run/in/units/" ||
+    cp -- contrib/systemd/$SOCKET contrib/systemd/$SERVICE \
+    contrib/systemd/peerrelay-rules.socket \
+    contrib/systemd/peerrelay-rules.service "$run/in/units/" ||
     die "cannot copy the package and the units to $run/in"
 chmod -R go+rX "$run"
 
@@ -422,6 +429,99 @@ else
 fi
 inside systemctl stop $CG_LISTEN >/dev/null 2>&1
 
+# The rules unit pair: a root listener for /etc/peerrelay/rules, started
+# by its socket. systemctl reload runs ExecReload='s --check before the
+# SIGHUP: a wrong file fails the reload, and the rules in force stay (the
+# listener refuses it as well, were it signalled anyway).
+RSOCKET=peerrelay-rules.socket
+RSERVICE=peerrelay-rules.service
+RSOCK=/run/peerrelay/admin.sock
+RULES=/etc/peerrelay/rules
+RLOG="_SYSTEMD_UNIT=$RSERVICE _TRANSPORT=syslog"
+
+# rules_file LINE...: $RULES, one rule a line, renamed into place.
+rules_file() {
+	inside sh -c 'f=$0; printf "%s\n" "$@" >"$f.new" &&
+	    chmod 644 "$f.new" && mv "$f.new" "$f"' "$RULES" "$@"
+}
+
+# rules_request WHO ACTION [ARG...]: as request, an action of the rules
+# listener, with no payload.
+rules_request() {
+	local who=$1
+	shift
+	inside $who peerrelay send --expect-user root --timeout 20 $RSOCK \
+	    -- "$@" >"$run/out" 2>"$run/err"
+	status=$?
+	out=$(cat "$run/out")
+	err=$(cat "$run/err")
+}
+
+rules_file "permit whoami user www-data /usr/bin/id -un"
+out=$(inside sh -c "systemctl enable --now $RSOCKET &&
+    systemctl is-active $RSOCKET" 2>&1)
+rules_request "$WWW" whoami
+if [ $status -eq 0 ] && [ "$out" = root ]; then
+	ok "$RSERVICE: www-data's action runs as root ('$out')"
+else
+	not_ok "$RSERVICE: www-data's action: status $status"
+	show_io
+fi
+
+rules_file "permit whoami user www-data /usr/bin/id -un" \
+    "permit day user www-data /bin/echo {[0-9]{4}-[0-9]{2}-[0-9]{2}}"
+out=$(inside systemctl reload $RSERVICE 2>&1)
+if [ $? -eq 0 ] && journal_has "^reloaded $RULES: 2 actions\$" $RLOG; then
+	rules_request "$WWW" day 2026-11-30
+	if [ $status -eq 0 ] && [ "$out" = 2026-11-30 ]; then
+		ok "systemctl reload $RSERVICE: a new action runs ('$out')"
+	else
+		not_ok "after systemctl reload $RSERVICE: the new action's status $status"
+		show_io
+	fi
+else
+	not_ok "systemctl reload $RSERVICE with a good file"
+	echo "$out" | indent
+	journal _SYSTEMD_UNIT=$RSERVICE | indent
+fi
+
+rules_file "permit whoami user www-data /usr/bin/id -un" \
+    "permit Bad user www-data /bin/true"
+out=$(inside systemctl reload $RSERVICE 2>&1)
+if [ $? -ne 0 ] &&
+    journal_has "$RULES: line 2: Bad: not an action name" _SYSTEMD_UNIT=$RSERVICE &&
+    [ "$(inside systemctl is-active $RSERVICE)" = active ]; then
+	rules_request "$WWW" day 2026-11-30
+	if [ $status -eq 0 ] && [ "$out" = 2026-11-30 ]; then
+		ok "systemctl reload $RSERVICE with a bad file fails, naming the line; the old rules serve on"
+	else
+		not_ok "after a failed reload: the old action's status $status"
+		show_io
+	fi
+else
+	not_ok "systemctl reload $RSERVICE with a bad file did not fail so"
+	echo "$out" | indent
+	journal _SYSTEMD_UNIT=$RSERVICE | indent
+fi
+
+# Signalled anyway: the listener's own refusal, at daemon.err (3).
+inside systemctl kill -s HUP --kill-whom=main $RSERVICE >/dev/null 2>&1
+if journal_has "^reload: $RULES: refused; the old rules stay in force \\(2 actions\\)\$" \
+    $RLOG SYSLOG_FACILITY=3 PRIORITY=3 &&
+    journal $RLOG | grep -q "^reload: $RULES: line 2: Bad: not an action name"; then
+	rules_request "$WWW" day 2026-11-30
+	if [ $status -eq 0 ] && [ "$out" = 2026-11-30 ]; then
+		ok "SIGHUP with a bad file: refused at daemon.err, the line named; the old rules serve on"
+	else
+		not_ok "after a refused SIGHUP: the old action's status $status"
+		show_io
+	fi
+else
+	not_ok "SIGHUP with a bad file: no refusal at daemon.err"
+	journal $RLOG | indent
+fi
+inside sh -c "systemctl disable --now $RSOCKET $RSERVICE" >/dev/null 2>&1
+
 # Reported, not judged: the next issues change the unit's sandbox.
 out=$(inside systemd-analyze security --no-pager $SERVICE 2>&1)
 level=$(echo "$out" | sed -n 's/.*Overall exposure level for [^:]*: //p')
@@ -436,7 +536,7 @@ fi
 if [ $failed -gt 0 ]; then
 	echo "the journal of the units:"
 	inside journalctl --no-pager -o short-precise -u $SOCKET -u $SERVICE \
-	    -u $CG_LISTEN | indent
+	    -u $CG_LISTEN -u $RSOCKET -u $RSERVICE | indent
 fi
 
 # Power off; nothing of the container may be left: no process in its pid

@@ -626,6 +626,8 @@ stage_root() {
 644 usr/lib/peerrelay/examples/peerrelay.rules
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.service
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.socket
+644 usr/lib/peerrelay/examples/systemd/peerrelay-rules.service
+644 usr/lib/peerrelay/examples/systemd/peerrelay-rules.socket
 644 usr/share/bash-completion/completions/peerrelay
 644 usr/share/man/man1/peerrelay.1
 644 usr/share/man/man5/peerrelay.rules.5"
@@ -701,7 +703,9 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	run --separate-stderr env MANPATH="$TDIR/root/usr/share/man" \
 	    systemd-analyze verify --root="$TDIR/root" \
 	    /etc/systemd/system/peerrelay-config-update.socket \
-	    /etc/systemd/system/peerrelay-config-update.service
+	    /etc/systemd/system/peerrelay-config-update.service \
+	    /etc/systemd/system/peerrelay-rules.socket \
+	    /etc/systemd/system/peerrelay-rules.service
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
@@ -709,7 +713,8 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 	rm "$TDIR/root/usr/bin/peerrelay"
 	run --separate-stderr env MANPATH="$TDIR/root/usr/share/man" \
 	    systemd-analyze verify --root="$TDIR/root" \
-	    /etc/systemd/system/peerrelay-config-update.service
+	    /etc/systemd/system/peerrelay-config-update.service \
+	    /etc/systemd/system/peerrelay-rules.service
 	assert_failure
 	[[ "$stderr" == *"/usr/bin/peerrelay"* ]]
 	# ExecStartPre= and ExecStart= are command lines peerrelay accepts:
@@ -769,6 +774,99 @@ printf "%s\n" "${COMPREPLY[@]}" | sort' complete "$c" "$@"
 		checked[$key]=$(grep -v -e '^address: ' -e '^socket ' <<<"$output")
 	done
 	assert_equal "${checked[ExecStartPre]}" "${checked[ExecStart]}"
+}
+
+# unit_command UNIT KEY [N]: UARGS, the N-th (from 1) KEY= line of UNIT as
+# systemd runs it: continuation lines joined, each unbraced $NAME its
+# Environment= value split at whitespace (others, as $MAINPID, left as
+# they are); /etc/peerrelay, /run/peerrelay and /usr/lib/peerrelay moved
+# into $TDIR/root, /usr/bin/peerrelay the binary under test.
+unit_command() {
+	local unit=$1 key=$2 n=${3:-1} joined line word
+	local -a words more
+	local -A env=()
+	joined=$(awk '/\\$/ { sub(/\\$/, " "); printf "%s", $0; next } { print }' "$unit")
+	while IFS= read -r line; do
+		line=${line#Environment=\"}
+		line=${line%\"}
+		env[${line%%=*}]=${line#*=}
+	done < <(grep '^Environment="' <<<"$joined")
+	line=$(grep "^$key=" <<<"$joined" | sed -n "${n}p")
+	[ -n "$line" ] || return 1
+	UARGS=()
+	read -ra words <<<"${line#"$key="}"
+	for word in "${words[@]}"; do
+		if [[ $word =~ ^\$([A-Za-z_][A-Za-z0-9_]*)$ ]] &&
+		    [ -n "${env[${BASH_REMATCH[1]}]+set}" ]; then
+			read -ra more <<<"${env[${BASH_REMATCH[1]}]}"
+			UARGS+=("${more[@]}")
+		else
+			UARGS+=("$word")
+		fi
+	done
+	UARGS=("${UARGS[@]//\/etc\/peerrelay/$TDIR/root/etc/peerrelay}")
+	UARGS=("${UARGS[@]//\/run\/peerrelay/$TDIR/root/run/peerrelay}")
+	UARGS=("${UARGS[@]//\/usr\/lib\/peerrelay/$TDIR/root/usr/lib/peerrelay}")
+	[ "${UARGS[0]}" != /usr/bin/peerrelay ] || UARGS[0]=$PEERRELAY
+}
+
+@test "contrib/systemd rules unit: its lines pass --check; ExecReload= reloads the listener, and fails on a bad file" {
+	stage_root
+	local unit=$UNITS/peerrelay-rules.service dir=$TDIR/root/etc/peerrelay
+	local sock=$TDIR/root/run/peerrelay/admin.sock
+	mkdir -p -m 755 "$dir" "$TDIR/root/run/peerrelay"
+	# The installed example, as the administrator would start from it.
+	install -m 644 "$TDIR/root/usr/lib/peerrelay/examples/peerrelay.rules" "$dir/rules"
+	start_syslog
+	# ExecStartPre= and both ExecReload= lines check the same options.
+	unit_command "$unit" ExecStartPre
+	local pre=("${UARGS[@]}")
+	unit_command "$unit" ExecReload 1
+	assert_equal "${UARGS[*]}" "${pre[*]}"
+	[ "${pre[2]}" = --check ]
+	run --separate-stderr "${AS[@]}" "${pre[@]}"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line "rules: $dir/rules (4 actions)"
+	assert_line "log: syslog (daemon; denials authpriv)"
+	# ExecStart=, on the socket systemd would pass.
+	unit_command "$unit" ExecStart
+	with_fd3 seqpacket "$sock" "$(command -v unshare)" "${AS[@]:1}" "${UARGS[@]}" 3>&- &
+	LPIDS+=("$!")
+	wait_for_line "$TDIR/syslog" "listening on systemd socket fd 3 .*rules $dir/rules: 4 actions"
+	# $MAINPID: the listener's, as its log line says.
+	local main
+	main=$(sed -n 's/.*peerrelay\[\([0-9]*\)\]: listening on .*/\1/p' "$TDIR/syslog")
+	LPIDS+=("$main")
+	[ "$(cat "/proc/$main/comm")" = peerrelay ]
+	# A good file: ExecReload='s check passes, then its SIGHUP.
+	printf 'permit hello user root /bin/echo hello\n' >"$dir/rules.new"
+	chmod 644 "$dir/rules.new"
+	mv "$dir/rules.new" "$dir/rules"
+	run --separate-stderr "${AS[@]}" "${pre[@]}"
+	assert_success
+	[[ $stderr == *"note: $sock: in use by a running listener"* ]]
+	unit_command "$unit" ExecReload 2
+	assert_equal "${UARGS[*]}" '/bin/kill -HUP $MAINPID'
+	/bin/kill -HUP "$main"
+	wait_for_line "$TDIR/syslog" "reloaded $dir/rules: 1 actions"
+	run "$PEERRELAY" send "$sock" -- hello </dev/null
+	assert_success
+	assert_output "hello"
+	# A bad file: ExecReload='s check fails, naming the line, and systemd
+	# sends no signal; were one sent, the listener would refuse it too.
+	printf 'permit hello user root /bin/echo hello\npermit Bye user root /bin/true\n' >"$dir/rules"
+	run --separate-stderr "${AS[@]}" "${pre[@]}"
+	assert_failure 64
+	[[ $stderr == *"$dir/rules: line 2: Bye: not an action name"* ]]
+	/bin/kill -HUP "$main"
+	wait_for_line "$TDIR/syslog" "reload: $dir/rules: refused; the old rules stay in force \(1 actions\)"
+	grep -q "reload: $dir/rules: line 2: Bye: not an action name" "$TDIR/syslog"
+	run "$PEERRELAY" send "$sock" -- hello </dev/null
+	assert_success
+	assert_output "hello"
+	kill -TERM "$main"
+	wait_for_line "$TDIR/syslog" "exiting|stopping"
 }
 
 @test "other users run the binary and the examples under test by their own rights, wherever the checkout lives" {
