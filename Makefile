@@ -252,7 +252,7 @@ check-systemd: deb
 	    --print-architecture).deb
 
 EXAMPLES_BIN =	config-updater cron-send
-EXAMPLES_DOC =	crontab peerrelay.rules
+EXAMPLES_DOC =	crontab peerrelay.rules sudoers
 UNITS =		peerrelay-config-update.socket peerrelay-config-update.service \
 		peerrelay-rules.socket peerrelay-rules.service
 

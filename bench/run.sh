@@ -4,7 +4,8 @@
 # bench/RESULTS.md. Nothing here passes or fails on time.
 #
 # Sizes can be lowered for a quick look: BENCH_RT_ROUNDS, BENCH_STREAM_LINES,
-# BENCH_STREAM_ROUNDS, BENCH_EXEC_LINES, BENCH_EXEC_ROUNDS, BENCH_UNIT_ROUNDS.
+# BENCH_STREAM_ROUNDS, BENCH_EXEC_LINES, BENCH_EXEC_ROUNDS, BENCH_UNIT_ROUNDS
+# (steps 5 and 6).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -291,6 +292,36 @@ fi
 cg_undo
 [ -z "$CG_SKIP" ] || say "bench: --require-unit skipped: $CG_SKIP"
 
+# --- 6. rules ---------------------------------------------------------------
+# Step 1's round trip against a listener serving a 20-rule file, the
+# request naming the last rule (found after the other 19, its slot matched),
+# and against the single-command listener of step 5 ("without"), each
+# round running both: what --rules adds to a request.
+say "bench: --rules, 20 rules ($UNIT_ROUNDS rounds)"
+{
+	for i in $(seq 1 19); do
+		printf 'permit act%d user root group adm /bin/true {[a-z0-9._-]{1,64}} -{--[a-z]+}\n' "$i"
+	done
+	printf 'permit act20 user root group adm %s -{-u}\n' "$CAT"
+} >"$D/twenty.rules"
+chmod 644 "$D/twenty.rules"
+start ru "$D/ru.sock" "$PR" listen -q --rules "$D/twenty.rules" "$D/ru.sock"
+[ -e "$D/cw.sock" ] ||
+	start cw "$D/cw.sock" "$PR" listen -q "$D/cw.sock" -- "$CAT"
+{
+	printf 'rules\t%s send %s -- act20 -u\n' "$PR" "$D/ru.sock"
+	printf 'single command\t%s send %s\n' "$PR" "$D/cw.sock"
+	printf 'single, hello\t%s send -l %s\n' "$PR" "$D/cw.sock"
+} >"$D/ru.spec"
+while IFS='	' read -r name cmd; do
+	# shellcheck disable=SC2086
+	got=$($cmd <"$D/msg")
+	[ "$got" = hello ] ||
+		{ say "bench: $name returned '$got'"; cat "$D/ru.err" >&2; exit 1; }
+done <"$D/ru.spec"
+"$TIMEIT" -n "$UNIT_ROUNDS" -w 20 -i "$D/msg" -r "$D/ru.raw" "$D/ru.spec" \
+    >"$D/ru.out"
+
 # --- hyperfine, as a second opinion on the round trip ------------------------
 HF=
 if have hyperfine; then
@@ -355,6 +386,13 @@ if [ -z "$CG_SKIP" ]; then
 	read_ratio=$(ratio "$(med "$D/cg.out" without)" \
 	    "$(med "$D/cg.out" 'no cgroup read')")
 fi
+# shellcheck disable=SC2046
+set -- $(rounds_diff "$D/ru.raw" rules 'single command')
+rules_us=$1 rules_q1=$2 rules_q3=$3 rules_lo=$4 rules_hi=$5
+# shellcheck disable=SC2046
+set -- $(rounds_diff "$D/ru.raw" rules 'single, hello')
+judge_us=$1 judge_q1=$2 judge_q3=$3 judge_lo=$4 judge_hi=$5
+rules_ratio=$(ratio "$(med "$D/ru.out" rules)" "$(med "$D/ru.out" 'single command')")
 # rate_table TIMES COUNT UNIT: medians, COUNT per second, and ratios.
 rate_table() {
 	echo "| contender | median ms | $3 | peerrelay / it |"
@@ -409,6 +447,8 @@ rate_table() {
 		echo "| round trip, --require-unit / without (issue 17) | stated |" \
 		    "skipped |"
 	fi
+	echo "| round trip, 20-rule file / single command (issue 19) | stated |" \
+	    "$rules_ratio ($rules_us µs a request, IQR $rules_q1 to $rules_q3) |"
 	echo "| exec rate, peerrelay time / floor time | at most 1.3 |" \
 	    "$(ratio "$(med "$D/ex.out" peerrelay)" "$(med "$D/ex.out" floor)") |"
 	echo "| listener RSS idle | under 2048 KiB | $rss_idle KiB |"
@@ -518,5 +558,31 @@ rate_table() {
 		echo "  $read_us µs a request (IQR $read_q1 to $read_q3 µs; median"
 		echo "  within $read_lo to $read_hi µs); ratio of the medians $read_ratio"
 	fi
+	echo
+	echo "## 6. Round trip through a 20-rule file ($UNIT_ROUNDS rounds)"
+	echo
+	echo "| contender | median ms | min ms | rules / it |"
+	echo "|---|---:|---:|---:|"
+	p=$(med "$D/ru.out" rules)
+	while IFS='	' read -r name m lo _; do
+		echo "| $name | $m | $lo | $(ratio "$p" "$m") |"
+	done <"$D/ru.out"
+	echo
+	echo "- rules: \`send SOCK -- act20 -u\` to \`listen --rules FILE\`, FILE"
+	echo "  holding 20 rules, the request naming the last (its slot -{-u}),"
+	echo "  each of the 19 before it with two slots; cat runs"
+	echo "- single command: \`send SOCK\` to \`listen SOCK -- cat\`"
+	echo "- single, hello: the same with -l, so that it says hello and awaits"
+	echo "  the answer first, as an action request always does"
+	echo
+	echo "Medians of the per-round differences, with their interquartile range"
+	echo "and a 95% interval for the median:"
+	echo
+	echo "- what a rules request costs over a plain one: $rules_us µs"
+	echo "  (IQR $rules_q1 to $rules_q3 µs; median within $rules_lo to"
+	echo "  $rules_hi µs); ratio of the medians $rules_ratio"
+	echo "- of which judging (header, 20 rules, slot) beyond the hello's round"
+	echo "  trip: $judge_us µs (IQR $judge_q1 to $judge_q3 µs; median within"
+	echo "  $judge_lo to $judge_hi µs)"
 } >"$OUT"
 cat "$OUT"

@@ -52,7 +52,7 @@ d, addr, reqs = sys.argv[1], sys.argv[2], sys.argv[3:]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect("\0" + addr[1:])
 s.send(b"")
-assert s.recv(100) == b"hAR"
+assert s.recv(100) == b"hARL"
 for i, r in enumerate(reqs, 1):
     if i > 1:
         go = "%s/go.%d" % (d, i)
@@ -247,7 +247,7 @@ def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect("\0" + addr[1:])
     s.send(b"")
-    assert s.recv(100) == b"hAR"
+    assert s.recv(100) == b"hARL"
     return s
 def ask(s, req):
     s.send(req)

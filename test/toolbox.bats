@@ -624,6 +624,7 @@ stage_root() {
 755 usr/lib/peerrelay/examples/cron-send
 644 usr/lib/peerrelay/examples/crontab
 644 usr/lib/peerrelay/examples/peerrelay.rules
+644 usr/lib/peerrelay/examples/sudoers
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.service
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.socket
 644 usr/lib/peerrelay/examples/systemd/peerrelay-rules.service
@@ -1092,6 +1093,22 @@ send_examples() {
 	assert_line "mode: rules"
 	assert_line --regexp "^rules: .*peerrelay.rules \\(4 actions\\)\$"
 	diff <(grep '^permit ' "$EX/peerrelay.rules") <(grep '^permit ' <<<"$output")
+}
+
+@test "docs: the README's rules are examples/peerrelay.rules', and examples/sudoers names each of them" {
+	# The README shows the file as a real site writes it (group deploy);
+	# the example names group sudo so that it loads on any Debian.
+	diff <(grep '^permit ' "$EX/peerrelay.rules" | sed 's/group sudo/group deploy/' | sort) \
+	    <(sed -n 's/^    \(permit .*\)/\1/p' "$REPO/README.md" |
+	    sed 's/group sudo/group deploy/' | sort -u)
+	diff <(grep '^permit ' "$EX/peerrelay.rules" | sed 's/group sudo/group deploy/' | sort) \
+	    <(sed -n 's/^#   \(permit .*\)/\1/p' "$EX/sudoers" | sort)
+	# Four sudoers rules, one per action; each action's send line given.
+	[ "$(grep -c '^[%a-z].*NOPASSWD' "$EX/sudoers")" = 4 ]
+	local a
+	for a in $(grep '^permit ' "$EX/peerrelay.rules" | cut -d' ' -f2); do
+		grep -q "^#   peerrelay send .* -- $a" "$EX/sudoers"
+	done
 }
 
 @test "docs: every send to an abstract @name (or an address in a variable) says --expect-user or --expect-group" {
