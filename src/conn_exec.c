@@ -128,12 +128,15 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 	unsigned int		 timeout;
 	int			 logged;
 
-	/* Stopping: a request waiting its turn is taken, to be refused. */
-	if (stopping)
+	/*
+	 * Stopping: a request waiting its turn is taken, to be refused; with
+	 * no serial action left (a reload), it is taken at once.
+	 */
+	if (stopping || !cfg->rules.serial)
 		c->wait[0] = '\0';
 	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
 		/* A serial action's request is taken in its turn. */
-		if (cfg->rules_file != NULL && !stopping &&
+		if (cfg->rules.serial && !stopping &&
 		    serial_waits(c, all, cfg->max_conns, &cfg->rules))
 			return;
 		if (dgram_take(in, c->fd, 1, &d, &c->gone) == 0) {

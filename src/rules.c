@@ -379,6 +379,7 @@ rules_parse(const char *text, size_t len, struct rules *rs,
 			rule_free(&r);
 			continue;
 		}
+		rs->serial |= r.opts.serial;
 		rs->v[rs->n++] = r;
 	}
 	free(w);

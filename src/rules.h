@@ -79,6 +79,7 @@ struct rule {
 struct rules {
 	struct rule	*v;
 	size_t		 n;
+	int		 serial;	/* a rule has the serial option */
 };
 
 /* rules_file.c */

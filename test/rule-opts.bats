@@ -142,7 +142,7 @@ a"
 	wait_for_line "$TDIR/err" '^peerrelay: refused .*action=small reason=too large \(101 bytes, max-size 100\)'
 }
 
-@test "max-size tells a caller the rule does not permit nothing: the same r77 as an unknown action" {
+@test "max-size: a caller the rule does not admit learns nothing of it, the same r77 as an unknown action" {
 	argv_command
 	rules "permit small user 33 max-size 10 $TDIR/argv.py" "permit any user root $TDIR/argv.py"
 	start_listener "$NAME" --rules "$TDIR/rules"
@@ -257,4 +257,48 @@ second"
 b
 c
 d"
+}
+
+@test "serial: on SIGTERM the running request finishes and a waiting one is refused (send: 69, the listener is stopping)" {
+	mkcmd slow 'sleep 1; echo "$1"'
+	rules "permit s user root serial $TDIR/slow {[a-z]+}"
+	start_listener "$NAME" -v --rules "$TDIR/rules"
+	"$PEERRELAY" send "$NAME" -- s first </dev/null >"$TDIR/first" 2>&1 &
+	local p1=$! p2 s1=0 s2=0
+	wait_for_line "$TDIR/err" 'start .*action=s'
+	"$PEERRELAY" send "$NAME" -- s second </dev/null >"$TDIR/second" 2>&1 &
+	p2=$!
+	wait_for_line "$TDIR/err" 'wait .*action=s reason=serial'
+	stop_listener
+	assert_equal "$LSTATUS" 0
+	wait "$p1" || s1=$?
+	wait "$p2" || s2=$?
+	assert_equal "$s1" 0
+	run cat "$TDIR/first"
+	assert_output first
+	assert_equal "$s2" 69
+	run cat "$TDIR/second"
+	assert_output "peerrelay: the listener is stopping: record 1 unanswered"
+}
+
+@test "serial: a reload that drops the option lets waiting requests run at once" {
+	mkcmd slow '[ "$1" != first ] || sleep 3; echo "$1"'
+	rules "permit s user root serial $TDIR/slow {[a-z]+}"
+	start_listener "$NAME" -v --rules "$TDIR/rules"
+	"$PEERRELAY" send "$NAME" -- s first </dev/null >"$TDIR/first" 2>&1 &
+	local p1=$!
+	wait_for_line "$TDIR/err" 'start .*action=s'
+	"$PEERRELAY" send "$NAME" -- s second </dev/null >"$TDIR/second" 2>&1 &
+	local p2=$!
+	wait_for_line "$TDIR/err" 'wait .*action=s reason=serial'
+	rules "permit s user root $TDIR/slow {[a-z]+}"
+	kill -HUP "$LPID"
+	wait "$p2"
+	run cat "$TDIR/second"
+	assert_output second
+	# The first still runs: the second did not wait for it.
+	kill -0 "$p1"
+	wait "$p1"
+	run cat "$TDIR/first"
+	assert_output first
 }
