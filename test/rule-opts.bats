@@ -302,3 +302,16 @@ d"
 	run cat "$TDIR/first"
 	assert_output first
 }
+
+@test "run-as: --check refuses a rule whose user cannot execute its command (77)" {
+	mkdir -m 700 "$TDIR/priv"
+	mkcmd priv/c 'exit 0'
+	mkcmd c 'exit 0'
+	rules "permit ok user root run-as www-data $TDIR/c" "permit no user root run-as www-data $TDIR/priv/c"
+	run --separate-stderr "$PEERRELAY" listen --check --rules "$TDIR/rules" "$NAME"
+	assert_failure 77
+	assert_output ""
+	grep -qF "rules: line 2: run-as www-data: cannot execute $TDIR/priv/c: Permission denied" <<<"$stderr"
+	run grep -c "rules: line" <<<"$stderr"
+	assert_output 1
+}
