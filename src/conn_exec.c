@@ -95,7 +95,7 @@ rule_env(const struct conn *c, const struct rule *r, char **env, size_t size)
 {
 	size_t	 i, k = 0;
 
-	for (i = 0; c->env[i] != NULL; i++) {
+	for (i = 0; c->env != NULL && c->env[i] != NULL; i++) {
 		if (k + 1 >= size)
 			return NULL;
 		env[k++] = c->env[i];
