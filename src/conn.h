@@ -26,7 +26,7 @@ struct conn {
 	unsigned long	 stop_refused;	/* refused: the listener stops */
 	int		 last_status;
 	long long	 active_ms;	/* last sign of life */
-	/* Serial actions (serial.c): the one its job holds, the one it waits for. */
+	/* Serial actions (serial.c): the one its job holds, or waits for. */
 	char		 running[RULES_MAX_ACTION + 1];
 	char		 wait[RULES_MAX_ACTION + 1];
 	unsigned long long ticket;	/* its place in the wait */

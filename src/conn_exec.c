@@ -174,8 +174,9 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 				timeout = rule->opts.timeout;
 			if ((env = rule_env(c, rule, envbuf,
 			    sizeof(envbuf) / sizeof(envbuf[0]))) == NULL) {
-				log_peer(LOG_ALWAYS, "error", &c->peer, "reason="
-				    "%s: environment too large", rule->action);
+				log_peer(LOG_ALWAYS, "error", &c->peer,
+				    "reason=%s: environment too large",
+				    rule->action);
 				conn_refuse(c, EX_SOFTWARE, "internal error");
 				continue;
 			}

@@ -145,7 +145,8 @@ rule_opt_set(struct rule *r, const char *key, const char *v, const char **why)
 		return -1;
 	}
 	if (strcmp(key, "timeout") == 0) {
-		if (num_uint(v, 0, NUM_MAX_SECONDS, &o->timeout, &errstr) == -1) {
+		if (num_uint(v, 0, NUM_MAX_SECONDS, &o->timeout,
+		    &errstr) == -1) {
 			*why = "timeout: not a number of seconds (0 to 86400)";
 			return -1;
 		}

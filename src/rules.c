@@ -5,13 +5,14 @@
  *	permit ACTION WHO... COMMAND [ARG...]
  *
  * WHO is one or more of "user NAME", "group NAME", "unit UNIT" and
- * "cgroup PATH", options (rule_opts.c) among them; COMMAND is the first word beginning with "/"; each ARG
- * is a fixed word, or a slot "{PATTERN}" ("-{PATTERN}": the caller's
- * argument may begin with "-") running to the first "}" before a blank or
- * the end of the line. A pattern is a POSIX extended regex matched against
- * the whole argument: compiled as "^(" PATTERN ")$", REG_EXTENDED |
- * REG_NOSUB, never REG_NEWLINE, in the C locale; pattern.c refuses what
- * is undefined or would make regcomp(3) slow (see its top).
+ * "cgroup PATH", options (rule_opts.c) among them; COMMAND is the first
+ * word beginning with "/"; each ARG is a fixed word, or a slot
+ * "{PATTERN}" ("-{PATTERN}": the caller's argument may begin with "-")
+ * running to the first "}" before a blank or the end of the line. A
+ * pattern is a POSIX ERE matched against the whole argument: compiled as
+ * "^(" PATTERN ")$", REG_EXTENDED | REG_NOSUB, never REG_NEWLINE, in the
+ * C locale; pattern.c refuses what is undefined or would make regcomp(3)
+ * slow (see its top).
  */
 #include <sys/types.h>
 

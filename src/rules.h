@@ -49,14 +49,14 @@ struct rules_who {
 struct rule_env {
 	char	*name;
 	char	*value;		/* setenv's; keepenv's as the listener has it */
-	int	 keep;		/* keepenv: value NULL when the listener lacks it */
+	int	 keep;		/* keepenv; value NULL: the listener lacks it */
 	char	*entry;		/* "NAME=VALUE" for the command, or NULL */
 };
 
 struct rule_opts {
 	int		 has_timeout;
 	unsigned int	 timeout;	/* seconds, 0: never */
-	size_t		 max_size;	/* the request's datagram, 0: --max-size */
+	size_t		 max_size;	/* a request's datagram; 0: none */
 	struct rule_env	*env;
 	size_t		 nenv;
 	char		*run_as;	/* as written, or NULL */

@@ -71,7 +71,8 @@ serial_waits(struct conn *c, const struct conn *all, unsigned int n,
 		if (o == c || o->fd == -1)
 			continue;
 		if ((o->job.pid != 0 && strcmp(o->running, r->action) == 0) ||
-		    (strcmp(o->wait, r->action) == 0 && o->ticket < c->ticket)) {
+		    (strcmp(o->wait, r->action) == 0 &&
+		    o->ticket < c->ticket)) {
 			if (fresh)
 				log_peer(LOG_VERBOSE, "wait", &c->peer,
 				    "action=%s reason=serial", r->action);
