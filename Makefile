@@ -36,9 +36,9 @@ SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
 		src/pattern.c src/peer.c src/peer_examine.c src/policy.c \
 		src/privdrop.c src/proto.c src/record.c src/regcost.c \
 		src/replies.c src/request.c src/retry.c src/rule.c \
-		src/rules.c src/rules_file.c src/safepath.c src/serve.c \
-		src/server.c src/sockdiag.c src/spawn.c src/spawn_as.c \
-		src/title.c
+		src/rule_opts.c src/rules.c src/rules_file.c src/safepath.c \
+		src/serial.c src/serve.c src/server.c src/sockdiag.c \
+		src/spawn.c src/spawn_as.c src/title.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)
 
@@ -101,9 +101,9 @@ FUZZ_SECONDS ?=	60
 FUZZ_TARGETS =	addr options reply record input replies status cgroup rules \
 		request
 FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
-		src/peer.c src/peer_examine.c src/pattern.c src/proto.c src/record.c \
-		src/regcost.c src/request.c src/rule.c src/rules.c src/safepath.c \
-		src/sockdiag.c
+		src/peer.c src/peer_examine.c src/pattern.c src/privdrop.c \
+		src/proto.c src/record.c src/regcost.c src/request.c src/rule.c \
+		src/rule_opts.c src/rules.c src/safepath.c src/sockdiag.c
 # Targets that take more of src/: send's input framing and reply handling
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c

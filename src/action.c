@@ -77,6 +77,14 @@ action_judge(const struct rules *rs, const struct peer *p, int header,
 		    "failed=%s", name, why);
 		return refuse(a, EX_NOPERM, reply, log);
 	}
+	/* Only now: a caller not permitted learns nothing of the rule. */
+	if (r->opts.max_size > 0 && len > r->opts.max_size) {
+		snprintf(reply, sizeof(reply), "too large (%zu bytes, "
+		    "max-size %zu of %s)", len, r->opts.max_size, name);
+		snprintf(log, sizeof(log), "action=%s reason=too large (%zu "
+		    "bytes, max-size %zu)", name, len, r->opts.max_size);
+		return refuse(a, EX_DATAERR, reply, log);
+	}
 	if (rules_match(r, (char *const *)a->rq.args, a->rq.nargs,
 	    &bad) == -1) {
 		if (bad == 0) {

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,19 +60,9 @@ config_keep_env(struct config *c, const char *name, const char **errstr)
 		*errstr = "more than " XSTR(CONFIG_MAX_KEEP_ENV);
 		return -1;
 	}
-	/* Letters, digits, _, no digit first. */
-	if (*name == '\0' || isdigit((unsigned char)*name) ||
-	    name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_")] != '\0') {
-		*errstr = "not a variable name";
+	/* As a rule's keepenv: the peer's identity and PATH are never its. */
+	if (rules_env_name(name, errstr) == -1)
 		return -1;
-	}
-	/* The peer's identity and PATH are never the listener's. */
-	if (strcmp(name, "PATH") == 0 || strcmp(name, "PROTO") == 0 ||
-	    strncmp(name, "UNIXREMOTE", 10) == 0) {
-		*errstr = "set by peerrelay itself";
-		return -1;
-	}
 	c->keep_env[c->nkeep++] = (char *)name;
 	return 0;
 }
@@ -247,13 +236,25 @@ check_cgroups(struct config *c, int check, struct fault *f)
 int
 config_trust_rule(const struct config *c, const struct rule *r, struct fault *f)
 {
-	size_t	 i;
+	const char	*errstr;
+	size_t		 i;
 
 	if (trust_command(r->path, f) == -1)
 		return -1;
 	if (access(r->path, X_OK) == -1)
 		return fail(f, EX_USAGE, "%s: cannot execute: %s", r->path,
 		    strerror(errno));
+	if (r->opts.max_size > c->max_size)
+		return fail(f, EX_USAGE, "max-size %zu: larger than the "
+		    "listener's --max-size %zu", r->opts.max_size, c->max_size);
+	/* As --run-as: the privilege to change identity, and (--check) exec. */
+	if (r->opts.run_as != NULL && runas_permitted(&errstr) == -1)
+		return fail(f, EX_NOPERM, "run-as %s: %s", r->opts.run_as,
+		    errstr);
+	if (c->check && r->opts.run_as != NULL &&
+	    runas_can_exec(&r->opts.runas, r->path) == -1)
+		return fail(f, EX_NOPERM, "run-as %s: cannot execute %s: %s",
+		    r->opts.run_as, r->path, strerror(errno));
 	if (c->cgroup.dirfd != -1 && c->cgroup.kernel != CGROUP_NO_PEERPIDFD)
 		return 0;
 	for (i = 0; i < r->nwho; i++)

@@ -247,7 +247,8 @@ conn_timers(struct conn *c, const struct config *cfg, long long now)
 		outq_clear(&c->q);
 		return next;
 	}
-	if (cfg->idle_timeout == 0)
+	/* Waiting its turn is the listener's doing, not silence. */
+	if (cfg->idle_timeout == 0 || c->wait[0] != '\0')
 		return -1;
 	if (now < t)
 		return t;
@@ -263,7 +264,9 @@ conn_events(const struct conn *c)
 {
 	short	 ev = 0;
 
-	if (!c->eof && c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH)
+	/* Waiting its turn at a serial action: not read until called. */
+	if (!c->eof && c->job.pid == 0 && c->wait[0] == '\0' &&
+	    outq_bytes(&c->q) < OUTQ_HIGH)
 		ev |= POLLIN;
 	if (outq_bytes(&c->q) > 0 && !c->gone)
 		ev |= POLLOUT;

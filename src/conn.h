@@ -26,6 +26,10 @@ struct conn {
 	unsigned long	 stop_refused;	/* refused: the listener stops */
 	int		 last_status;
 	long long	 active_ms;	/* last sign of life */
+	/* Serial actions (serial.c): the one its job holds, or waits for. */
+	char		 running[RULES_MAX_ACTION + 1];
+	char		 wait[RULES_MAX_ACTION + 1];
+	unsigned long long ticket;	/* its place in the wait */
 };
 
 int	conn_open(struct conn *, int, const struct config *,
@@ -34,7 +38,7 @@ void	conn_stop(struct conn *);
 void	conn_close(struct conn *, const char *);
 int	conn_print(struct conn *, struct intake *, const struct config *, int);
 void	conn_exec(struct conn *, struct intake *, const struct config *,
-	    const struct spawner *, int);
+	    const struct spawner *, const struct conn *, int);
 void	conn_relay(struct conn *, int, char *);
 /* conn.c, for conn_exec.c */
 void	conn_refuse(struct conn *, int, const char *);

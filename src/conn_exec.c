@@ -1,6 +1,7 @@
 /*
- * A connection's requests run (exec mode): each datagram checked, in
- * rules mode judged against the rules (action.c), its command started, its
+ * A connection's requests run (exec mode): each datagram checked (in
+ * rules mode, a serial action's in its turn: serial.c) and judged against
+ * the rules (action.c), its command started, its
  * output relayed to the client, its end reported when it is reaped; or,
  * for a list request, the caller's actions told (list.c).
  */
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "outq.h"
 #include "proto.h"
+#include "serial.h"
 #include "spawn.h"
 
 /*
@@ -78,23 +80,65 @@ judge(struct conn *c, const struct config *cfg, const struct dgram *d,
 	*one = *sp;
 	one->path = a->rule->path;
 	one->argv = a->argv;
+	if (a->rule->opts.run_as != NULL)
+		one->runas = &a->rule->opts.runas;
 	return 0;
+}
+
+/*
+ * A rule's command's environment in env (size slots): the connection's,
+ * then the rule's setenv and keepenv variables (names no other takes).
+ * NULL when it does not fit.
+ */
+static char *const *
+rule_env(const struct conn *c, const struct rule *r, char **env, size_t size)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; c->env != NULL && c->env[i] != NULL; i++) {
+		if (k + 1 >= size)
+			return NULL;
+		env[k++] = c->env[i];
+	}
+	for (i = 0; i < r->opts.nenv; i++) {
+		if (r->opts.env[i].entry == NULL)
+			continue;
+		if (k + 1 >= size)
+			return NULL;
+		env[k++] = r->opts.env[i].entry;
+	}
+	env[k] = NULL;
+	return env;
 }
 
 /* Exec mode: start COMMAND for the next datagram, if one is waiting. */
 void
 conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
-    const struct spawner *sp, int stopping)
+    const struct spawner *sp, const struct conn *all, int stopping)
 {
 	struct dgram		 d;
 	struct action		 a;
 	struct spawner		 one;
 	const struct spawner	*run;
+	const struct rule	*rule;
+	char			*envbuf[RULES_MAX_ENV + 32];
+	char *const		*env;
 	const char		*data;
 	size_t			 len;
+	unsigned int		 timeout;
 	int			 logged;
 
+	/*
+	 * Stopping: a request waiting its turn is taken, to be refused; with
+	 * no serial action left (a reload), it is taken at once.
+	 */
+	if (stopping || !cfg->rules.serial)
+		c->wait[0] = '\0';
 	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
+		/* A serial action's request is taken in its turn. */
+		if (cfg->rules.serial && !stopping &&
+		    serial_waits(c, all, cfg->max_conns, &cfg->rules))
+			return;
 		if (dgram_take(in, c->fd, 1, &d, &c->gone) == 0) {
 			if (stopping)
 				c->eof = 1;
@@ -114,23 +158,37 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 			continue;
 		}
 		run = sp;
+		rule = NULL;
+		env = c->env;
 		data = d.data;
 		len = d.len;
+		timeout = cfg->timeout;
 		if (cfg->rules_file != NULL) {
 			if (judge(c, cfg, &d, sp, &one, &a) == -1)
 				continue;
+			rule = a.rule;
 			run = &one;
 			data = a.rq.payload;
 			len = a.rq.len;
+			if (rule->opts.has_timeout)
+				timeout = rule->opts.timeout;
+			if ((env = rule_env(c, rule, envbuf,
+			    sizeof(envbuf) / sizeof(envbuf[0]))) == NULL) {
+				log_peer(LOG_ALWAYS, "error", &c->peer,
+				    "reason=%s: environment too large",
+				    rule->action);
+				conn_refuse(c, EX_SOFTWARE, "internal error");
+				continue;
+			}
 		}
 		/* Never run unrecorded: no room for its log line, no run. */
-		if ((logged = log_request(&c->peer, cfg->rules_file != NULL ?
-		    a.rule->action : NULL, len)) == -1) {
+		if ((logged = log_request(&c->peer, rule != NULL ?
+		    rule->action : NULL, len)) == -1) {
 			conn_refuse(c, EX_TEMPFAIL, "log queue full");
 			continue;
 		}
-		if (job_start(&c->job, run, c->env, data, len,
-		    cfg->timeout) == -1) {
+		serial_started(c, rule);
+		if (job_start(&c->job, run, env, data, len, timeout) == -1) {
 			log_request_failed(logged);
 			log_peer(LOG_ALWAYS, "error", &c->peer,
 			    "reason=cannot run %s: %s", run->path,

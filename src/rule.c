@@ -28,6 +28,7 @@ rule_free(struct rule *r)
 	}
 	free(r->args);
 	free(r->path);
+	rule_opts_free(r);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -61,6 +62,7 @@ rules_print(FILE *fp, const struct rules *rs)
 				if (r->who[j].kind == "ugnc"[c])
 					fprintf(fp, " %s %s", clause[c],
 					    r->who[j].text);
+		rule_opts_print(fp, r);
 		fprintf(fp, " %s", r->path);
 		for (j = 0; j < r->nargs; j++)
 			if (r->args[j].slot)

@@ -5,13 +5,14 @@
  *	permit ACTION WHO... COMMAND [ARG...]
  *
  * WHO is one or more of "user NAME", "group NAME", "unit UNIT" and
- * "cgroup PATH"; COMMAND is the first word beginning with "/"; each ARG
- * is a fixed word, or a slot "{PATTERN}" ("-{PATTERN}": the caller's
- * argument may begin with "-") running to the first "}" before a blank or
- * the end of the line. A pattern is a POSIX extended regex matched against
- * the whole argument: compiled as "^(" PATTERN ")$", REG_EXTENDED |
- * REG_NOSUB, never REG_NEWLINE, in the C locale; pattern.c refuses what
- * is undefined or would make regcomp(3) slow (see its top).
+ * "cgroup PATH", options (rule_opts.c) among them; COMMAND is the first
+ * word beginning with "/"; each ARG is a fixed word, or a slot
+ * "{PATTERN}" ("-{PATTERN}": the caller's argument may begin with "-")
+ * running to the first "}" before a blank or the end of the line. A
+ * pattern is a POSIX ERE matched against the whole argument: compiled as
+ * "^(" PATTERN ")$", REG_EXTENDED | REG_NOSUB, never REG_NEWLINE, in the
+ * C locale; pattern.c refuses what is undefined or would make regcomp(3)
+ * slow (see its top).
  */
 #include <sys/types.h>
 
@@ -30,8 +31,9 @@
 #define STR(x)		#x
 #define XSTR(x)		STR(x)
 
-/* Words a line may hold: permit ACTION, the clauses, COMMAND, ARGs. */
-#define MAX_WORDS	(2 + 2 * RULES_MAX_WHO + 1 + RULES_MAX_ARGS)
+/* Words a line may hold: permit ACTION, clauses, options, COMMAND, ARGs. */
+#define MAX_WORDS	(2 + 2 * RULES_MAX_WHO + RULES_MAX_OPT_WORDS + 1 + \
+			RULES_MAX_ARGS)
 
 struct word {
 	char	*s;
@@ -182,20 +184,6 @@ make_who(int kind, const struct word *v, struct rules_who *who,
 	return 0;
 }
 
-static int
-clause_kind(const char *s)
-{
-	if (strcmp(s, "user") == 0)
-		return 'u';
-	if (strcmp(s, "group") == 0)
-		return 'g';
-	if (strcmp(s, "unit") == 0)
-		return 'n';
-	if (strcmp(s, "cgroup") == 0)
-		return 'c';
-	return 0;
-}
-
 /*
  * A line's words (n > 0) into r; -1, *why naming what is wrong and *at
  * the word it is about (or NULL).
@@ -204,7 +192,7 @@ static int
 make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
     const char **why, const struct word **at)
 {
-	int	 i = 2, k, nwho = 0, users = 0;
+	int	 i = 2, k, c, v = 1, nwho = 0, users = 0;
 	size_t	 j;
 
 	*at = NULL;
@@ -218,16 +206,23 @@ make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
 		return -1;
 	}
 	strlcpy(r->action, w[1].s, sizeof(r->action));
-	/* Bounded by MAX_WORDS: the clauses, then the template. */
-	for (k = 2; k + 1 < n && clause_kind(w[k].s) != 0; k += 2)
-		nwho++;
+	/* Bounded by MAX_WORDS: clauses and options, then the template. */
+	for (k = 2; k < n; k += 1 + v) {
+		if (rules_clause_kind(w[k].s) != 0)
+			nwho += v = 1;
+		else if ((v = rule_opt_values(w[k].s)) == -1)
+			break;
+		if (k + v >= n)
+			break;
+	}
 	if (nwho > RULES_MAX_WHO) {
 		*why = "more than 64 user, group, unit and cgroup clauses";
 		return -1;
 	}
 	*at = k < n ? &w[k] : NULL;
-	if (k < n && clause_kind(w[k].s) != 0) {
-		*why = "a clause without its value";
+	if (k < n && v >= 0) {
+		*why = rules_clause_kind(w[k].s) != 0 ? "a clause without "
+		    "its value" : "an option without its value";
 		return -1;
 	}
 	if (k >= n || w[k].s[0] != '/' || is_slot(&w[k])) {
@@ -243,10 +238,17 @@ make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
 		*why = "out of memory";
 		return -1;
 	}
-	for (i = 2; i < k; i += 2) {
-		*at = &w[i + 1];
-		if (make_who(clause_kind(w[i].s), &w[i + 1],
-		    &r->who[r->nwho], why) == -1)
+	for (i = 2; i < k; i += 1 + v) {
+		c = rules_clause_kind(w[i].s);
+		v = c != 0 ? 1 : rule_opt_values(w[i].s);
+		*at = &w[i + v];
+		if (c == 0) {
+			if (rule_opt_set(r, w[i].s, v ? w[i + 1].s : NULL,
+			    why) == -1)
+				return -1;
+			continue;
+		}
+		if (make_who(c, &w[i + 1], &r->who[r->nwho], why) == -1)
 			return -1;
 		if (r->who[r->nwho].kind == 'u' || r->who[r->nwho].kind == 'g')
 			users++;
@@ -378,6 +380,7 @@ rules_parse(const char *text, size_t len, struct rules *rs,
 			rule_free(&r);
 			continue;
 		}
+		rs->serial |= r.opts.serial;
 		rs->v[rs->n++] = r;
 	}
 	free(w);

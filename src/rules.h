@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "privdrop.h"
+
 /* Bounds, checked before anything is allocated. */
 #define RULES_MAX		256		/* rules in a file */
 #define RULES_MAX_FILE		(1024 * 1024)	/* bytes of a file */
@@ -21,6 +23,8 @@
 #define RULES_MAX_ARGS		64		/* template elements after the path */
 #define RULES_MAX_ERRORS	20		/* reported; the rest are counted */
 #define RULES_MAX_NODES		16384		/* the patterns' sizes, in all */
+#define RULES_MAX_ENV		32		/* setenv and keepenv options */
+#define RULES_MAX_OPT_WORDS	(2 * RULES_MAX_ENV + 8)	/* options' words */
 
 /* The action a plain request (no hello, no header) asks for. */
 #define RULES_DEFAULT		"default"
@@ -41,6 +45,25 @@ struct rules_who {
 	id_t	 id;		/* a user's uid, a group's gid */
 };
 
+/* A rule's options (rule_opts.c), written among its who-clauses. */
+struct rule_env {
+	char	*name;
+	char	*value;		/* setenv's; keepenv's as the listener has it */
+	int	 keep;		/* keepenv; value NULL: the listener lacks it */
+	char	*entry;		/* "NAME=VALUE" for the command, or NULL */
+};
+
+struct rule_opts {
+	int		 has_timeout;
+	unsigned int	 timeout;	/* seconds, 0: never */
+	size_t		 max_size;	/* a request's datagram; 0: none */
+	struct rule_env	*env;
+	size_t		 nenv;
+	char		*run_as;	/* as written, or NULL */
+	struct runas	 runas;
+	int		 serial;
+};
+
 struct rule {
 	char			 action[RULES_MAX_ACTION + 1];
 	unsigned int		 line;
@@ -50,15 +73,25 @@ struct rule {
 	struct rules_arg	*args;
 	size_t			 nargs;
 	size_t			 nslots;
+	struct rule_opts	 opts;
 };
 
 struct rules {
 	struct rule	*v;
 	size_t		 n;
+	int		 serial;	/* a rule has the serial option */
 };
 
 /* rules_file.c */
 int	rules_read(const char *, uid_t, char **, size_t *, char *, size_t);
+
+/* rule_opts.c */
+int	rules_clause_kind(const char *);
+int	rules_env_name(const char *, const char **);
+int	rule_opt_values(const char *);
+int	rule_opt_set(struct rule *, const char *, const char *, const char **);
+void	rule_opts_print(FILE *, const struct rule *);
+void	rule_opts_free(struct rule *);
 
 int	rules_parse(const char *, size_t, struct rules *, char *, size_t);
 void	rules_free(struct rules *);

@@ -216,7 +216,7 @@ take_from(struct server *s, struct conn *c)
 	int	 r;
 
 	if (CONFIG_EXEC(s->cfg)) {
-		conn_exec(c, &s->in, s->cfg, &s->sp, s->stopping);
+		conn_exec(c, &s->in, s->cfg, &s->sp, s->conns, s->stopping);
 		return 0;
 	}
 	if ((r = conn_print(c, &s->in, s->cfg, s->stopping)) == -1) {
@@ -225,6 +225,34 @@ take_from(struct server *s, struct conn *c)
 	}
 	if (r > 0)
 		s->stdout_dirty = 1;
+	return 0;
+}
+
+/*
+ * Serial actions: connections waiting their turn, asked again until none
+ * moves (one taken may free the turn of one already asked). -1: stop.
+ */
+static int
+take_turns(struct server *s)
+{
+	struct conn		*c;
+	unsigned long long	 ticket;
+	unsigned int		 i;
+	int			 moved;
+
+	do {
+		moved = 0;
+		for (i = 0; i < s->cfg->max_conns; i++) {
+			c = &s->conns[i];
+			if (c->fd == -1 || c->wait[0] == '\0' ||
+			    c->job.pid != 0)
+				continue;
+			ticket = c->ticket;
+			if (take_from(s, c) == -1)
+				return -1;
+			moved |= c->wait[0] == '\0' || c->ticket != ticket;
+		}
+	} while (moved);
 	return 0;
 }
 
@@ -259,7 +287,7 @@ take_requests(struct server *s, nfds_t n)
 		if (conn_wants_read(c, &p, s->stopping) && take_from(s, c) == -1)
 			return -1;
 	}
-	return 0;
+	return take_turns(s);
 }
 
 /* Timers, closes, poll set, poll, signals, output, intake, replies, log. */

@@ -141,6 +141,51 @@ main(void)
 	    sizeof(err)) == -1 && strstr(err, "NUL") != NULL,
 	    "a NUL byte: %s", err);
 
+	/* Options among the clauses. */
+	setenv("PRT_KEPT", "k v", 1);
+	unsetenv("PRT_NONE");
+	CHECK(parse("permit a serial user root keepenv PRT_NONE timeout 007 "
+	    "keepenv PRT_KEPT max-size 1048576 setenv X=a=b "
+	    "/bin/echo timeout 5 {x}\n") == 0, "options: %s", err);
+	CHECK(strcmp(printed(), "permit a user root timeout 7 max-size 1M "
+	    "keepenv PRT_NONE keepenv PRT_KEPT setenv X=a=b serial /bin/echo "
+	    "timeout 5 {x}\n") == 0, "options printed back after the "
+	    "clauses, words after the command left as arguments: %s",
+	    printed());
+	CHECK(rs.serial && rs.v[0].opts.has_timeout && rs.v[0].opts.timeout
+	    == 7 && rs.v[0].opts.max_size == 1048576 && rs.v[0].nargs == 3,
+	    "options' values");
+	CHECK(rs.v[0].opts.nenv == 3 && rs.v[0].opts.env[0].entry == NULL &&
+	    strcmp(rs.v[0].opts.env[1].entry, "PRT_KEPT=k v") == 0 &&
+	    strcmp(rs.v[0].opts.env[2].entry, "X=a=b") == 0,
+	    "keepenv from the environment (absent: not passed), setenv as "
+	    "written");
+	CHECK(parse("permit a user root /bin/true\n") == 0 && !rs.serial &&
+	    !rs.v[0].opts.has_timeout, "no options, no serial rule");
+	CHECK(parse("permit a user serial /bin/true\n") == -1 &&
+	    strstr(err, "serial: no such user") != NULL,
+	    "a clause takes an option's keyword as its value: %s", err);
+	CHECK(parse("permit a user root timeout {1} /bin/true\n") == -1 &&
+	    strstr(err, "a slot where a value belongs") != NULL,
+	    "a slot as an option's value: %s", err);
+	CHECK(parse("permit a user root max-size 0 /bin/true\n") == -1 &&
+	    parse("permit a user root max-size 5M /bin/true\n") == -1 &&
+	    parse("permit a user root max-size 4M /bin/true\n") == 0,
+	    "max-size within 1 byte and 4M");
+	CHECK(parse("permit a user root run-as 0 run-as 0 /bin/true\n") == -1 &&
+	    strstr(err, "given twice") != NULL, "run-as twice: %s", err);
+	CHECK(parse("permit a user root run-as 0:0 /bin/true\n") == 0 &&
+	    rs.v[0].opts.runas.uid == 0 && rs.v[0].opts.runas.gid == 0,
+	    "run-as resolved at load");
+	big = malloc(RULES_MAX_LINE);
+	strcpy(big, "permit a user root");
+	for (i = 0; i <= RULES_MAX_ENV; i++)
+		snprintf(big + strlen(big), 32, " setenv V%zu=x", i);
+	strcat(big, " /bin/true\n");
+	CHECK(parse(big) == -1 && strstr(err, "more than 32 setenv") != NULL,
+	    "33 variables: %s", err);
+	free(big);
+
 	big = malloc(RULES_MAX_FILE + 2);
 	memset(big, '#', RULES_MAX_LINE + 1);
 	big[RULES_MAX_LINE + 1] = '\0';
