@@ -3,6 +3,7 @@
  * caller's arguments, its callers judged, every rule printed back in
  * canonical form, and freed.
  */
+#include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,17 @@ rules_print(FILE *fp, const struct rules *rs)
 		fputc('\n', fp);
 	}
 	return ferror(fp) ? -1 : 0;
+}
+
+/* An action's name: a lower-case letter or digit, then those and "._-". */
+int
+rules_action_valid(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return n > 0 && n <= RULES_MAX_ACTION &&
+	    (islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])) &&
+	    s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-")] == '\0';
 }
 
 const struct rule *

@@ -118,17 +118,6 @@ is_slot(const struct word *w)
 	return w->s[0] == '{' || (w->s[0] == '-' && w->s[1] == '{');
 }
 
-/* An action's name: a lower-case letter or digit, then those and "._-". */
-static int
-valid_action(const char *s)
-{
-	size_t	 n = strlen(s);
-
-	return n > 0 && n <= RULES_MAX_ACTION &&
-	    (islower((unsigned char)s[0]) || isdigit((unsigned char)s[0])) &&
-	    s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-")] == '\0';
-}
-
 /*
  * A slot's word "{P}" or "-{P}" into a, its pattern's size added to
  * *nodes (the file's, bounded); -1 and *why.
@@ -201,7 +190,7 @@ make_rule(struct word *w, int n, struct rule *r, unsigned long *nodes,
 		return -1;
 	}
 	*at = n < 2 ? NULL : &w[1];
-	if (n < 2 || !valid_action(w[1].s)) {
+	if (n < 2 || !rules_action_valid(w[1].s)) {
 		*why = "not an action name (a-z, 0-9, \"._-\", at most 64)";
 		return -1;
 	}

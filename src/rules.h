@@ -98,6 +98,7 @@ void	rules_free(struct rules *);
 void	rule_free(struct rule *);
 int	rules_print(FILE *, const struct rules *);
 const struct rule *rules_find(const struct rules *, const char *);
+int	rules_action_valid(const char *);
 int	rules_match(const struct rule *, char *const *, size_t, size_t *);
 struct peer;
 const char *rules_permits(const struct rule *, const struct peer *);
