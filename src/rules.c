@@ -16,7 +16,6 @@
  */
 #include <sys/types.h>
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
