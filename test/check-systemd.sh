@@ -23,7 +23,8 @@
 # The rules units (peerrelay-rules.*): an action served as root, one added
 # by `systemctl reload`, a reload with a bad file failing in ExecReload='s
 # --check (the line named) and a SIGHUP with it refused at daemon.err,
-# the old rules serving on.
+# the old rules serving on; a per-rule run-as under the unit's capability
+# bounding set.
 #
 # Ends with "check-systemd: N passed, N failed"; exits 1 if any step
 # failed. Needs root, debootstrap and systemd-container.
@@ -519,6 +520,20 @@ if journal_has "^reload: $RULES: refused; the old rules stay in force \\(2 actio
 else
 	not_ok "SIGHUP with a bad file: no refusal at daemon.err"
 	journal $RLOG | indent
+fi
+# A per-rule run-as under the unit's capability bounding set.
+rules_file "permit whoami user www-data /usr/bin/id -un" \
+    "permit day user www-data /bin/echo {[0-9]{4}-[0-9]{2}-[0-9]{2}}" \
+    "permit as-www user www-data run-as www-data /usr/bin/id -un"
+out=$(inside systemctl reload $RSERVICE 2>&1)
+bnd=$(inside sh -c 'sed -n "s/^CapBnd:\t//p" /proc/$(systemctl show -P MainPID '"$RSERVICE"')/status')
+rules_request "$WWW" as-www
+if [ $status -eq 0 ] && [ "$out" = www-data ] && [ "$bnd" = 00000000000000e0 ]; then
+	ok "$RSERVICE: a run-as rule runs as www-data under the bounding set CAP_KILL CAP_SETGID CAP_SETUID ($bnd)"
+else
+	not_ok "$RSERVICE: run-as rule: status $status, out '$out', CapBnd '$bnd'"
+	show_io
+	journal _SYSTEMD_UNIT=$RSERVICE | indent
 fi
 inside sh -c "systemctl disable --now $RSOCKET $RSERVICE" >/dev/null 2>&1
 
