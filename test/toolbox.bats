@@ -837,9 +837,10 @@ unit_command() {
 	wait_for_line "$TDIR/syslog" "listening on systemd socket fd 3 .*rules $dir/rules: 4 actions"
 	# $MAINPID: the listener's, as its log line says.
 	local main
-	main=$(sed -n 's/.*peerrelay\[\([0-9]*\)\]: listening on .*/\1/p' "$TDIR/syslog")
+	# (Its name: peerrelay, or peerrelay-asan under check-asan.)
+	main=$(sed -n 's/.*peerrelay[a-z-]*\[\([0-9]*\)\]: listening on .*/\1/p' "$TDIR/syslog" | tail -n 1)
 	LPIDS+=("$main")
-	[ "$(cat "/proc/$main/comm")" = peerrelay ]
+	[[ $(cat "/proc/$main/comm") == peerrelay* ]]
 	# A good file: ExecReload='s check passes, then its SIGHUP.
 	printf 'permit hello user root /bin/echo hello\n' >"$dir/rules.new"
 	chmod 644 "$dir/rules.new"
