@@ -601,10 +601,12 @@ log: syslog (daemon; denials authpriv)"
 stage_root() {
 	if [ -n "${PEERRELAY_INSTALLED:-}" ]; then
 		mkdir -p "$TDIR/root/usr/bin" "$TDIR/root/usr/lib" \
-		    "$TDIR/root/usr/share/man/man1"
+		    "$TDIR/root/usr/share/man/man1" "$TDIR/root/usr/share/man/man5"
 		cp "$PEERRELAY" "$TDIR/root/usr/bin/peerrelay"
 		cp -R /usr/lib/peerrelay "$TDIR/root/usr/lib/"
 		cp /usr/share/man/man1/peerrelay.1* "$TDIR/root/usr/share/man/man1/"
+		cp /usr/share/man/man5/peerrelay.rules.5* \
+		    "$TDIR/root/usr/share/man/man5/"
 	else
 		make -s -C "$REPO" peerrelay >/dev/null
 		make -s -C "$REPO" install DESTDIR="$TDIR/root" PREFIX=/usr
