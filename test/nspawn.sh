@@ -338,11 +338,15 @@ arch: $arch"
 # nspawn_boot DIR: boot the tree, DIR at /mnt/peerrelay (read only); the
 # console's output goes to $run/console.log. --register=no and --keep-unit:
 # nspawn asks no systemd or D-Bus of the host (these hosts have none).
+# --system-call-filter=@keyring: nspawn forbids keyctl(2) by default, and
+# under such a filter --run-as (and a rule's run-as) refuses every request
+# rather than leave the command the listener's session keyring.
 nspawn_boot() {
 	local i c
 	say "booting $tree/root"
 	systemd-nspawn --quiet --directory="$tree/root" --boot --register=no \
 	    --keep-unit --volatile=overlay --private-network --console=passive \
+	    --system-call-filter=@keyring \
 	    --machine="peerrelay-check-$$" --setenv=SYSTEMD_COLORS=0 \
 	    --bind-ro="$1:/mnt/peerrelay" \
 	    </dev/null >"$run/console.log" 2>&1 8>&- 9>&- &
