@@ -152,8 +152,8 @@ conn_check(struct conn *c, const struct dgram *d, const struct config *cfg)
 		c->counted = 1;
 		reply(c, msg, proto_hello(msg, sizeof(msg),
 		    cfg->rules_file != NULL));
-		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=%s",
-		    cfg->rules_file != NULL ? "ARL" : "A");
+		/* What was granted, as the reply says it: after its 'h'. */
+		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=%s", msg + 1);
 		return 1;
 	default:
 		break;
