@@ -91,6 +91,19 @@ kb() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# carries SPEC [LOG]: every contender of SPEC (name TAB command) must
+# carry the message there and back; else exit, showing LOG's listener.
+carries() {
+	while IFS='	' read -r name cmd; do
+		# shellcheck disable=SC2086
+		got=$($cmd <"$D/msg")
+		[ "$got" = hello ] && continue
+		say "bench: $name returned '$got'"
+		[ -z "${2:-}" ] || cat "$2" >&2
+		exit 1
+	done <"$1"
+}
+
 # Can sudo run as nobody without a password here?
 SUDO=
 if have sudo && sudo -n -u nobody "$TRUE" 2>/dev/null; then
@@ -128,11 +141,7 @@ fi
 	printf 'sudo\t%s -n -u nobody %s\n' "$SUDO" "$CAT" >>"$D/rt.spec"
 
 # Every contender must really carry the message there and back.
-while IFS='	' read -r name cmd; do
-	# shellcheck disable=SC2086
-	got=$($cmd <"$D/msg")
-	[ "$got" = hello ] || { say "bench: $name returned '$got'"; exit 1; }
-done <"$D/rt.spec"
+carries "$D/rt.spec"
 "$TIMEIT" -n "$RT_ROUNDS" -w 20 -i "$D/msg" "$D/rt.spec" >"$D/rt.out"
 
 # --- 2. streaming ----------------------------------------------------------
@@ -274,12 +283,7 @@ if [ -z "$CG_SKIP" ]; then
 		CG_SKIP="the client's cgroup shows as '$cg_in', which names no unit"
 fi
 if [ -z "$CG_SKIP" ]; then
-	while IFS='	' read -r name cmd; do
-		# shellcheck disable=SC2086
-		got=$($cmd <"$D/msg")
-		[ "$got" = hello ] ||
-			{ say "bench: $name returned '$got'"; cat "$D/cu.err" >&2; exit 1; }
-	done <"$D/cg.spec"
+	carries "$D/cg.spec" "$D/cu.err"
 	"$TIMEIT" -n "$UNIT_ROUNDS" -w 20 -i "$D/msg" -r "$D/cg.raw" "$D/cg.spec" \
 	    >"$D/cg.out"
 	cg_undo
@@ -313,12 +317,7 @@ start ru "$D/ru.sock" "$PR" listen -q --rules "$D/twenty.rules" "$D/ru.sock"
 	printf 'single command\t%s send %s\n' "$PR" "$D/cw.sock"
 	printf 'single, hello\t%s send -l %s\n' "$PR" "$D/cw.sock"
 } >"$D/ru.spec"
-while IFS='	' read -r name cmd; do
-	# shellcheck disable=SC2086
-	got=$($cmd <"$D/msg")
-	[ "$got" = hello ] ||
-		{ say "bench: $name returned '$got'"; cat "$D/ru.err" >&2; exit 1; }
-done <"$D/ru.spec"
+carries "$D/ru.spec" "$D/ru.err"
 "$TIMEIT" -n "$UNIT_ROUNDS" -w 20 -i "$D/msg" -r "$D/ru.raw" "$D/ru.spec" \
     >"$D/ru.out"
 
