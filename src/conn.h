@@ -43,7 +43,7 @@ void	conn_relay(struct conn *, int, char *);
 /* conn.c, for conn_exec.c */
 void	conn_refuse(struct conn *, int, const char *);
 int	conn_check(struct conn *, const struct dgram *, const struct config *);
-void	conn_reaped(struct conn *, int, char *);
+void	conn_reaped(struct conn *, int, const struct rusage *, char *);
 long long conn_timers(struct conn *, const struct config *, long long);
 short	conn_events(const struct conn *);
 int	conn_reads_job(const struct conn *);

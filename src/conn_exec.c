@@ -207,12 +207,12 @@ conn_relay(struct conn *c, int fd, char *buf)
 	job_relay(&c->job, fd, &to, buf, 0);
 }
 
-/* The command was reaped with wait status ws. */
+/* The command's supervisor was reaped with wait status ws and usage ru. */
 void
-conn_reaped(struct conn *c, int ws, char *buf)
+conn_reaped(struct conn *c, int ws, const struct rusage *ru, char *buf)
 {
 	struct job_sink	 to = { &c->q, &c->gone };
 
-	c->last_status = job_finish(&c->job, ws, &to, buf, &c->peer);
+	c->last_status = job_finish(&c->job, ws, ru, &to, buf, &c->peer);
 	c->active_ms = now_ms();
 }

@@ -1,7 +1,9 @@
 /*
- * A command's run: started for one request, its output relayed to the
- * client as it comes, --timeout's TERM then KILL, and once reaped the rest
- * of its output and how it ended.
+ * A command's run: started for one request under its supervisor
+ * (supervise.c), its output relayed to the client as it comes, --timeout's
+ * TERM then KILL through the supervisor, and once the supervisor is reaped
+ * (the command and all it started gone) the rest of its output and how it
+ * ended.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -19,9 +21,8 @@
 #include "outq.h"
 #include "proto.h"
 #include "spawn.h"
+#include "supervise.h"
 
-/* Grace between TERM and KILL for a command being ended. */
-#define KILL_GRACE_MS	2000
 /*
  * Draining after exit reads at most what a pipe can hold (pipe-max-size's
  * default): a child left behind that keeps writing cannot hold the loop.
@@ -33,7 +34,7 @@ void
 job_init(struct job *j)
 {
 	memset(j, 0, sizeof(*j));
-	j->out = j->err = -1;
+	j->out = j->err = j->report = -1;
 }
 
 /* Run the command with data as its stdin; timeout in seconds, 0: none. */
@@ -41,27 +42,24 @@ int
 job_start(struct job *j, const struct spawner *sp, char *const *env,
     const char *data, size_t len, unsigned int timeout)
 {
+	int	 io[3];
+
 	job_init(j);
-	if (spawn_job(sp, env, data, len, &j->pid, &j->out, &j->err) == -1)
+	if (spawn_job(sp, env, data, len, &j->pid, io) == -1)
 		return -1;
+	j->out = io[0];
+	j->err = io[1];
+	j->report = io[2];
 	j->start_ms = now_ms();
 	if (timeout > 0)
 		j->term_ms = j->start_ms + (long long)timeout * 1000;
 	return 0;
 }
 
-/* Signal the command's whole process group (its session's first). */
-void
-job_signal(struct job *j, int sig)
-{
-	if (j->pid > 0)
-		(void)kill(-j->pid, sig);
-}
-
 /*
- * End the command, the one way it is done (--timeout, a stop): TERM to its
- * process group now, KILL a grace later (job_timers), and KILL to what is
- * left of the group once it is reaped (job_finish).
+ * End the command, the one way it is done (--timeout, a stop): its
+ * supervisor TERMs it and all it started now, and KILLs what is left a
+ * grace later (so do we, through job_timers, should it be slow to).
  */
 void
 job_end(struct job *j, long long now)
@@ -69,8 +67,16 @@ job_end(struct job *j, long long now)
 	if (j->pid == 0 || j->ended)
 		return;
 	j->ended = 1;
-	job_signal(j, SIGTERM);
-	j->kill_ms = now + KILL_GRACE_MS;
+	(void)kill(j->pid, SIGTERM);
+	j->kill_ms = now + SUP_GRACE_MS;
+}
+
+/* KILL now, the command and all it started: its supervisor does it. */
+void
+job_kill(struct job *j)
+{
+	if (j->pid > 0)
+		(void)kill(j->pid, SIGUSR1);
 }
 
 /*
@@ -116,7 +122,9 @@ job_close(struct job *j)
 		close(j->out);
 	if (j->err != -1)
 		close(j->err);
-	j->out = j->err = -1;
+	if (j->report != -1)
+		close(j->report);
+	j->out = j->err = j->report = -1;
 }
 
 /* --timeout: TERM when it is due, KILL a grace later. The next deadline, or -1. */
@@ -134,32 +142,53 @@ job_timers(struct job *j, long long now)
 	if (j->kill_ms != 0) {
 		if (now < j->kill_ms)
 			return j->kill_ms;
-		job_signal(j, SIGKILL);
+		job_kill(j);
 		j->kill_ms = 0;
 	}
 	return -1;
 }
 
 /*
- * The command was reaped with wait status ws: relay the rest of its output,
- * then how it ended, and log it. Returns the status send will exit with.
+ * The supervisor's last report, read once it is reaped: the command's wait
+ * status and what it left. 0, or -1 when there is none (the supervisor was
+ * killed): then its own wait status stands for the command's.
+ */
+static int
+job_report(struct job *j, struct sup_report *r)
+{
+	ssize_t	 n;
+
+	while ((n = read(j->report, r, sizeof(*r))) == -1 && errno == EINTR)
+		;
+	return n == (ssize_t)sizeof(*r) && r->kind == SUP_ENDED ? 0 : -1;
+}
+
+/*
+ * The supervisor was reaped with wait status ws and usage ru, the command
+ * and everything it started with it: relay the rest of its output, then
+ * how it ended, and log it. Returns the status send will exit with.
  */
 int
-job_finish(struct job *j, int ws, const struct job_sink *to, char *buf,
-    const struct peer *p)
+job_finish(struct job *j, int ws, const struct rusage *ru,
+    const struct job_sink *to, char *buf, const struct peer *p)
 {
-	char	 msg[16], status[32];
-	int	 n, st;
+	struct sup_report	 r;
+	char			 msg[16], status[32], left[48];
+	int			 n, st;
 
-	/* What the command itself wrote is in the pipes by now. */
+	/* Everything that could write is gone: the pipes hold the rest. */
 	if (j->out != -1)
 		job_relay(j, j->out, to, buf, 1);
 	if (j->err != -1)
 		job_relay(j, j->err, to, buf, 1);
+	if (job_report(j, &r) == 0) {
+		ws = r.ws;
+		snprintf(left, sizeof(left), r.unended > 0 ?
+		    "leftovers=%u unended=%u" : "leftovers=%u", r.leftovers,
+		    r.unended);
+	} else
+		snprintf(left, sizeof(left), "leftovers=unknown");
 	job_close(j);
-	/* Whatever an ended command left behind in its group goes too. */
-	if (j->ended)
-		job_signal(j, SIGKILL);
 	if (j->timed_out) {
 		snprintf(status, sizeof(status), "timeout");
 		st = EX_TEMPFAIL;
@@ -173,8 +202,10 @@ job_finish(struct job *j, int ws, const struct job_sink *to, char *buf,
 	n = proto_status(msg, sizeof(msg), ws, j->timed_out);
 	if (!*to->gone && outq_put(to->q, msg[0], msg + 1, (size_t)n - 1) == -1)
 		*to->gone = 1;
-	log_peer(LOG_NORMAL, "run", p, "status=%s duration=%.3fs", status,
-	    (double)(now_ms() - j->start_ms) / 1000.0);
+	log_peer(LOG_NORMAL, "run", p, "status=%s duration=%.3fs cpu=%.3fs %s",
+	    status, (double)(now_ms() - j->start_ms) / 1000.0,
+	    (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
+	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6, left);
 	job_init(j);
 	return st;
 }

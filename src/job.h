@@ -2,6 +2,7 @@
 #ifndef PEERRELAY_JOB_H
 #define PEERRELAY_JOB_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <stddef.h>
@@ -11,8 +12,9 @@
 #include "spawn.h"
 
 struct job {
-	pid_t		 pid;		/* 0: no command running */
+	pid_t		 pid;		/* its supervisor's; 0: none running */
 	int		 out, err;	/* our ends of its stdout and stderr, or -1 */
+	int		 report;	/* the supervisor's reports, or -1 */
 	int		 timed_out;	/* ended for --timeout */
 	int		 ended;		/* job_end: TERM sent, KILL due */
 	long long	 start_ms;
@@ -31,9 +33,9 @@ int	job_start(struct job *, const struct spawner *, char *const *,
 	    const char *, size_t, unsigned int);
 void	job_relay(struct job *, int, const struct job_sink *, char *, int);
 long long job_timers(struct job *, long long);
-int	job_finish(struct job *, int, const struct job_sink *, char *,
-	    const struct peer *);
-void	job_signal(struct job *, int);
+int	job_finish(struct job *, int, const struct rusage *,
+	    const struct job_sink *, char *, const struct peer *);
 void	job_end(struct job *, long long);
+void	job_kill(struct job *);
 
 #endif

@@ -29,7 +29,8 @@
 #include "spawn.h"
 
 /*
- * Each connection may hold its socket, two pipes and a memfd at once: can
+ * Each connection may hold its socket and three pipes (its command's
+ * stdout and stderr, its supervisor's reports) at once: can
  * the descriptor limit (raised as far as allowed) hold max_conns of them?
  * -1 when it cannot, with what is needed and the limit.
  */
@@ -87,15 +88,17 @@ server_close_conn(struct server *s, struct conn *c, const char *why)
 static void
 reap(struct server *s)
 {
+	struct rusage	 ru;
 	unsigned int	 i;
 	pid_t		 pid;
 	int		 ws;
 
-	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+	/* A supervisor's usage holds its command's and all it reaped. */
+	while ((pid = wait4(-1, &ws, WNOHANG, &ru)) > 0)
 		for (i = 0; i < s->cfg->max_conns; i++)
 			if (s->conns[i].fd != -1 &&
 			    s->conns[i].job.pid == pid) {
-				conn_reaped(&s->conns[i], ws, s->in.buf);
+				conn_reaped(&s->conns[i], ws, &ru, s->in.buf);
 				break;
 			}
 }
@@ -194,7 +197,7 @@ server_signals(struct server *s)
 			    strsignal((int)si.ssi_signo));
 			for (i = 0; i < s->cfg->max_conns; i++)
 				if (s->conns[i].fd != -1)
-					job_signal(&s->conns[i].job, SIGKILL);
+					job_kill(&s->conns[i].job);
 			s->cut_short = 1;
 			return -1;
 		}

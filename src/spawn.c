@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "peer.h"
 #include "spawn.h"
+#include "supervise.h"
 
 /* Variables set per connection, after the start-up ones. */
 #define PEER_VARS	7
@@ -229,68 +232,120 @@ output_pipe(int p[2])
 }
 
 /*
- * Close the command's ends of its stdio; when it started (r == 0) hand our
- * read ends over in out and err, else close them too. Returns r, errno
- * intact.
- */
-static int
-stdio_done(int in, int o[2], int e[2], int r, int *out, int *err)
-{
-	int	 saved = errno;
-
-	close(in);
-	if (o[1] != -1)
-		close(o[1]);
-	if (e[1] != -1)
-		close(e[1]);
-	if (r == 0) {
-		*out = o[0];
-		*err = e[0];
-		return 0;
-	}
-	if (o[0] != -1)
-		close(o[0]);
-	if (e[0] != -1)
-		close(e[0]);
-	errno = saved;
-	return -1;
-}
-
-/*
- * Start the command with data as its stdin: a sealed memfd of the request,
- * and two pipes for its stdout and stderr, whose read ends come back in out
- * and err. Sets *pid; -1 with errno.
+ * Start the command with in, out and err as its 0, 1 and 2: posix_spawn,
+ * or spawn_as.c's path for --run-as. In the supervisor. Sets *pid; -1 with
+ * errno and *step naming what failed, when it is known.
  */
 int
-spawn_job(const struct spawner *sp, char *const *env, const char *data,
-    size_t len, pid_t *pid, int *out, int *err)
+spawn_command(const struct spawner *sp, char *const *env, int in, int out,
+    int err, pid_t *pid, const char **step)
 {
 	posix_spawn_file_actions_t	 fa;
-	int				 in, o[2] = { -1, -1 }, e[2] = { -1, -1 };
 	int				 r;
 
 	*pid = 0;
-	if ((in = request_memfd(data, len)) == -1)
-		return -1;
-	if (output_pipe(o) == -1 || output_pipe(e) == -1)
-		return stdio_done(in, o, e, -1, out, err);
 	if (sp->runas != NULL)
-		return stdio_done(in, o, e, spawn_clone_as(sp, env, in, o[1],
-		    e[1], pid), out, err);
+		return spawn_clone_as(sp, env, in, out, err, pid, step);
 	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
 		errno = r;
-		return stdio_done(in, o, e, -1, out, err);
+		return -1;
 	}
 	if ((r = posix_spawn_file_actions_adddup2(&fa, in, 0)) == 0 &&
-	    (r = posix_spawn_file_actions_adddup2(&fa, o[1], 1)) == 0 &&
-	    (r = posix_spawn_file_actions_adddup2(&fa, e[1], 2)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, out, 1)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, err, 2)) == 0 &&
 	    (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0)
 		r = posix_spawn(pid, sp->path, &fa, sp->attr, sp->argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0) {
 		errno = r;
 		*pid = 0;
-		return stdio_done(in, o, e, -1, out, err);
+		return -1;
 	}
-	return stdio_done(in, o, e, 0, out, err);
+	return 0;
+}
+
+/* Close what is open of the five, errno intact. */
+static void
+close_all(int in, const int o[2], const int e[2])
+{
+	int	 saved = errno, fds[5] = { in, o[0], o[1], e[0], e[1] };
+	size_t	 i;
+
+	for (i = 0; i < 5; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	errno = saved;
+}
+
+/* The supervisor's first report: 0 when the command started, else -1. */
+static int
+started(pid_t pid, int rfd)
+{
+	struct sup_report	 r;
+	ssize_t			 n;
+	int			 ws;
+
+	while ((n = read(rfd, &r, sizeof(r))) == -1 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(r) && r.kind == SUP_STARTED)
+		return 0;
+	/* It exits at once: reaped here, not as a request. */
+	while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(r) || r.kind != SUP_FAILED) {
+		errno = EPIPE;
+		return -1;
+	}
+	r.step[sizeof(r.step) - 1] = '\0';
+	if (r.step[0] != '\0')
+		log_line(LOG_ALWAYS, "%s: %s", r.step, strerror(r.error));
+	errno = r.error;
+	return -1;
+}
+
+/*
+ * Start the request: a sealed memfd of data as its stdin, two pipes for
+ * its stdout and stderr, and its supervisor (supervise.c), which starts the
+ * command and reports on a third pipe. Our ends come back in io: stdout,
+ * stderr, the reports. Sets *pid, the supervisor's; -1 with errno.
+ */
+int
+spawn_job(const struct spawner *sp, char *const *env, const char *data,
+    size_t len, pid_t *pid, int io[3])
+{
+	int	 in, o[2] = { -1, -1 }, e[2] = { -1, -1 }, r[2];
+	pid_t	 self = getpid();
+
+	*pid = 0;
+	if ((in = request_memfd(data, len)) == -1)
+		return -1;
+	if (output_pipe(o) == -1 || output_pipe(e) == -1 ||
+	    pipe2(r, O_CLOEXEC) == -1) {
+		close_all(in, o, e);
+		return -1;
+	}
+	if ((*pid = fork()) == -1) {
+		*pid = 0;
+		close(r[0]);
+		close(r[1]);
+		close_all(in, o, e);
+		return -1;
+	}
+	if (*pid == 0)
+		supervise(sp, env, in, o[1], e[1], r[1], self);
+	close(r[1]);
+	close(in);
+	close(o[1]);
+	close(e[1]);
+	if (started(*pid, r[0]) == -1) {
+		*pid = 0;
+		close(r[0]);
+		o[1] = e[1] = -1;
+		close_all(-1, o, e);
+		return -1;
+	}
+	io[0] = o[0];
+	io[1] = e[0];
+	io[2] = r[0];
+	return 0;
 }

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "privdrop.h"
 #include "spawn.h"
 
@@ -94,11 +93,12 @@ fail:
  * (clone with CLONE_VM | CLONE_VFORK, descriptors, default signals, own
  * session), drop to the user and join a new session keyring before execve.
  * in, out and err become its 0, 1 and 2. What failed in the child comes
- * back through the memory they share; the child exits 127. -1 with errno.
+ * back through the memory they share (errno, and the step in *step); the
+ * child exits 127. -1 with errno.
  */
 int
 spawn_clone_as(const struct spawner *sp, char *const *env, int in, int out,
-    int err, pid_t *pidp)
+    int err, pid_t *pidp, const char **step)
 {
 	/* One child at a time: the listener waits while it runs here. */
 	static char		 stack[128 * 1024] __attribute__((aligned(16)));
@@ -116,13 +116,14 @@ spawn_clone_as(const struct spawner *sp, char *const *env, int in, int out,
 	c.maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
 	if ((pid = clone(runas_child, stack + sizeof(stack),
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c)) == -1)
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c)) == -1) {
+		*step = "clone";
 		return -1;
+	}
 	if (c.step != NULL) {
 		/* It has exited already: reap it here, not as a request. */
 		(void)waitpid(pid, &ws, 0);
-		log_line(LOG_ALWAYS, "--run-as: %s: %s", c.step,
-		    strerror(c.error));
+		*step = c.step;
 		errno = c.error;
 		return -1;
 	}

@@ -1,0 +1,176 @@
+/*
+ * A supervisor's descendants, found and signalled without a pid reuse
+ * race: /proc read for who is whose child, then each one pinned by a pidfd
+ * and confirmed, top down, to be the child of one already confirmed while
+ * both are known to be alive. Signals go through the pidfd.
+ */
+#include <sys/pidfd.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "descend.h"
+
+/* One process of the snapshot: its pid, its parent's, its pidfd once pinned. */
+struct proc {
+	pid_t	 pid, ppid;
+	int	 pidfd;
+};
+
+/* The parent named in /proc/PID/stat, or -1 (gone, unreadable). */
+static pid_t
+stat_ppid(pid_t pid)
+{
+	char	 path[64], buf[512], *p;
+	ssize_t	 n;
+	long	 ppid;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* The name may hold anything, ')' too: the state follows the last. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid < 0)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/* Every process in /proc with its parent. -1 with errno. */
+static int
+snapshot(struct proc **out, size_t *np)
+{
+	struct proc	*v = NULL, *nv;
+	struct dirent	*d;
+	size_t		 n = 0, cap = 0;
+	DIR		*dir;
+	pid_t		 ppid;
+	long		 pid;
+	char		*end;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		pid = strtol(d->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 ||
+		    (ppid = stat_ppid((pid_t)pid)) <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				free(v);
+				closedir(dir);
+				return -1;
+			}
+			v = nv;
+		}
+		v[n].pid = (pid_t)pid;
+		v[n].ppid = ppid;
+		v[n].pidfd = -1;
+		n++;
+	}
+	closedir(dir);
+	*out = v;
+	*np = n;
+	return 0;
+}
+
+/* Has the pidfd's process exited (or is it unknown)? */
+static int
+exited(int pidfd)
+{
+	struct pollfd	 p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/*
+ * Pin c, listed as parent's child, with a pidfd, and keep it only if the
+ * pidfd's process still has that parent: its parent's pid read again after
+ * the pidfd was taken, and then both still alive, so neither pid had passed
+ * to another process in between. The parent is this process (parent NULL)
+ * or one confirmed before.
+ */
+static int
+confirm(struct proc *c, const struct proc *parent)
+{
+	if ((c->pidfd = pidfd_open(c->pid, 0)) == -1)
+		return 0;
+	if (stat_ppid(c->pid) != c->ppid || exited(c->pidfd) ||
+	    (parent != NULL && exited(parent->pidfd))) {
+		close(c->pidfd);
+		c->pidfd = -1;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Send sig to every descendant of this process found alive now (SIGTERM
+ * with a SIGCONT behind it, so a stopped one hears it), and call seen for
+ * every one signalled. Counts what was signalled and what refused it
+ * (EPERM: a process this one may not signal). -1 with errno when /proc
+ * cannot be read.
+ */
+int
+descend_signal(int sig, struct descend_count *dc,
+    void (*seen)(pid_t, void *), void *arg)
+{
+	struct proc	*v, *parent;
+	size_t		*order, n, i, j, k = 0;
+	pid_t		 self = getpid(), from;
+
+	dc->signalled = dc->denied = 0;
+	if (snapshot(&v, &n) == -1)
+		return -1;
+	if ((order = calloc(n + 1, sizeof(*order))) == NULL) {
+		free(v);
+		return -1;
+	}
+	/*
+	 * Breadth first from this process: a child is taken only once its
+	 * parent was confirmed, so a process whose pid passed on is never.
+	 */
+	for (j = 0; j <= k; j++) {
+		parent = j == 0 ? NULL : &v[order[j - 1]];
+		from = parent == NULL ? self : parent->pid;
+		for (i = 0; i < n; i++) {
+			if (v[i].ppid != from || v[i].pid == self ||
+			    v[i].pidfd != -1 || !confirm(&v[i], parent))
+				continue;
+			order[k++] = i;
+			if (pidfd_send_signal(v[i].pidfd, sig, NULL, 0) == -1) {
+				if (errno == EPERM)
+					dc->denied++;
+				continue;
+			}
+			if (sig == SIGTERM)
+				(void)pidfd_send_signal(v[i].pidfd, SIGCONT,
+				    NULL, 0);
+			dc->signalled++;
+			if (seen != NULL)
+				seen(v[i].pid, arg);
+		}
+	}
+	for (i = 0; i < k; i++)
+		close(v[order[i]].pidfd);
+	free(order);
+	free(v);
+	return 0;
+}

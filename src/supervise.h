@@ -1,0 +1,31 @@
+/* A request's supervisor (supervise.c), and what it tells the listener. */
+#ifndef PEERRELAY_SUPERVISE_H
+#define PEERRELAY_SUPERVISE_H
+
+#include <sys/types.h>
+
+#include "spawn.h"
+
+/* TERM, then this long before KILL, for the command and what it left. */
+#define SUP_GRACE_MS	2000
+
+enum sup_kind {
+	SUP_STARTED = 1,	/* the command runs */
+	SUP_FAILED,		/* it did not start: error, step */
+	SUP_ENDED		/* it and all it started are gone: ws, counts */
+};
+
+/* One report, written whole on a pipe (far below PIPE_BUF). */
+struct sup_report {
+	int		 kind;
+	int		 error;		/* SUP_FAILED: errno */
+	int		 ws;		/* SUP_ENDED: the command's wait status */
+	unsigned int	 leftovers;	/* processes ended after it, or with it */
+	unsigned int	 unended;	/* processes that refused KILL */
+	char		 step[48];	/* SUP_FAILED: what failed, or "" */
+};
+
+void	supervise(const struct spawner *, char *const *, int, int, int, int,
+	    pid_t) __attribute__((noreturn));
+
+#endif
