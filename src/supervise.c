@@ -23,6 +23,7 @@
 #include "descend.h"
 #include "spawn.h"
 #include "supervise.h"
+#include "title.h"
 
 /* Between KILL rounds: the killed go, and their orphans come to us. */
 #define KILL_ROUND_MS	20
@@ -232,6 +233,7 @@ supervise(const struct spawner *sp, char *const *env, int in, int out,
 	(void)signal(SIGCHLD, SIG_DFL);
 	keep_only(keep, 4);
 	(void)setsid();
+	title_supervise();
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
 	    prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
 		r.error = errno;

@@ -1,4 +1,7 @@
-/* "peerrelay: listen ADDRESS (N active)" through setproctitle(3). */
+/*
+ * "peerrelay: listen ADDRESS (N active)", and a request's supervisor's,
+ * through setproctitle(3).
+ */
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,4 +23,11 @@ title_listen(const char *where, unsigned int active)
 	shown_where = where;
 	shown = active;
 	setproctitle("-peerrelay: listen %s (%u active)", where, active);
+}
+
+/* A request's supervisor, told apart from its listener in ps(1). */
+void
+title_supervise(void)
+{
+	setproctitle("-peerrelay: supervise");
 }

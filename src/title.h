@@ -3,5 +3,6 @@
 #define PEERRELAY_TITLE_H
 
 void	title_listen(const char *, unsigned int);
+void	title_supervise(void);
 
 #endif
