@@ -78,7 +78,7 @@ assert_gone() {
 	local pids
 	pids=$(tree_pids "$1")
 	[ -z "$pids" ] && return 0
-	echo "left behind, of $1: $(echo "$pids" | wc -l) processes" >&2
+	echo "processes of $1 left behind: $(echo "$pids" | wc -l)" >&2
 	ps -o pid,ppid,pgid,sid,user,stat,args \
 	    -p "$(echo "$pids" | head -n 20 | paste -sd,)" >&2 || true
 	return 1
@@ -219,13 +219,16 @@ daemon: another session, not the command's child"
 
 @test "leftovers that ignore TERM (one waiting for a child that ignores it too): killed a grace later, before send returns" {
 	body a <<-'EOF'
-	(trap '' TERM; exec -a "$PRT_TREE-deaf" sleep 300) </dev/null &
+	(trap '' TERM; exec -a "$PRT_TREE-deaf" sleep 300) &
 	setsid -f bash -c 'exec -a "$0" /usr/bin/python3 "$1" deaf "$0"' \
 	    "$PRT_TREE-deafparent" "$TDIR/tree.py" </dev/null >/dev/null 2>&1
 	ready "$PRT_TREE-deaf"
 	# The parent ignores TERM before it starts the child.
 	ready "$PRT_TREE-deafparent-kid"
-	grep -q '^SigIgn:.*[4567cdef]...$' /proc/$(pgrep -f "^$PRT_TREE-deaf( |\$)")/status &&
+	# SigIgn holds 1 << (SIGTERM - 1), 0x4000: 4 in the fourth hex digit
+	# from the right.
+	grep -q '^SigIgn:.*[4567cdef]...$' \
+	    "/proc/$(pgrep -f "^$PRT_TREE-deaf( |\$)")/status" &&
 	    echo "TERM ignored"
 	EOF
 	start_listener "$NAME" -- "$TDIR/cmd"
@@ -265,11 +268,11 @@ daemon: another session, not the command's child"
 	    </dev/null >/dev/null 2>&1
 	note ready
 	p=$(pgrep -f "^$PRT_TREE-hopper( |\$)")
-	ready "$PRT_TREE-hopper"
-	while [ "$(pgrep -f "^$PRT_TREE-hopper( |\$)")" = "$p" ]; do
+	for i in $(seq 1 500); do
+		[ "$(pgrep -f "^$PRT_TREE-hopper( |\$)")" != "$p" ] && break
 		sleep 0.01
 	done
-	echo hopping
+	[ "$(pgrep -f "^$PRT_TREE-hopper( |\$)")" != "$p" ] && echo hopping
 	EOF
 	start_listener "$NAME" -- "$TDIR/cmd"
 	request a
