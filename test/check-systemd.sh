@@ -24,7 +24,8 @@
 # by `systemctl reload`, a reload with a bad file failing in ExecReload='s
 # --check (the line named) and a SIGHUP with it refused at daemon.err,
 # the old rules serving on; a per-rule run-as under the unit's capability
-# bounding set.
+# bounding set; a process an action's command leaves behind (setsid -f)
+# gone when send returns.
 #
 # Ends with "check-systemd: N passed, N failed"; exits 1 if any step
 # failed. Needs root, debootstrap and systemd-container.
@@ -533,6 +534,32 @@ if [ $status -eq 0 ] && [ "$out" = www-data ] && [ "$bnd" = 00000000000000e0 ]; 
 else
 	not_ok "$RSERVICE: run-as rule: status $status, out '$out', CapBnd '$bnd'"
 	show_io
+	journal _SYSTEMD_UNIT=$RSERVICE | indent
+fi
+# A request's processes end with it: an action whose command leaves a
+# sleep behind in a session of its own (its pipes still open); when send
+# returns, none of it is left (its fork before exec has the same argv).
+rules_file "permit whoami user www-data /usr/bin/id -un" \
+    "permit day user www-data /bin/echo {[0-9]{4}-[0-9]{2}-[0-9]{2}}" \
+    "permit as-www user www-data run-as www-data /usr/bin/id -un" \
+    "permit leave user www-data /usr/bin/setsid -f /usr/bin/sleep 2917.25"
+out=$(inside systemctl reload $RSERVICE 2>&1)
+if [ $? -eq 0 ] && journal_has "^reloaded $RULES: 4 actions\$" $RLOG; then
+	rules_request "$WWW" leave
+	left=$(inside pgrep -fa '2917\.25')
+	if [ $status -eq 0 ] && [ -z "$left" ]; then
+		ok "$RSERVICE: the sleep an action's command left behind (setsid -f) is gone when send returns"
+	else
+		not_ok "$RSERVICE: an action's leftover: status $status, still running:"
+		echo "$left" | indent
+		show_io
+		journal _SYSTEMD_UNIT=$RSERVICE | indent
+		# shellcheck disable=SC2046
+		inside kill -KILL $(echo "$left" | cut -d' ' -f1) >/dev/null 2>&1
+	fi
+else
+	not_ok "systemctl reload $RSERVICE with the leave action"
+	echo "$out" | indent
 	journal _SYSTEMD_UNIT=$RSERVICE | indent
 fi
 inside sh -c "systemctl disable --now $RSOCKET $RSERVICE" >/dev/null 2>&1
