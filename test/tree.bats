@@ -267,7 +267,11 @@ daemon: another session, not the command's child"
 	    "$PRT_TREE-hopper" "$TDIR/tree.py" "$TDIR/note" \
 	    </dev/null >/dev/null 2>&1
 	note ready
-	p=$(pgrep -f "^$PRT_TREE-hopper( |\$)")
+	# Python may take a while to start on a loaded machine: find it first.
+	for i in $(seq 1 1000); do
+		p=$(pgrep -f "^$PRT_TREE-hopper( |\$)") && break
+		sleep 0.01
+	done
 	for i in $(seq 1 500); do
 		[ "$(pgrep -f "^$PRT_TREE-hopper( |\$)")" != "$p" ] && break
 		sleep 0.01
