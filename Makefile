@@ -11,7 +11,7 @@ CC ?=		cc
 CFLAGS ?=	-O2 -g
 WARNINGS =	-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2
 BSD_CFLAGS !=	pkg-config --cflags libbsd-overlay 2>/dev/null || echo -DLIBBSD_OVERLAY -isystem /usr/include/bsd
-BSD_LIBS !=	pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
+BSD_LIBS !=	pkg-config --libs libbsd-overlay libmd 2>/dev/null || echo -lbsd -lmd
 # Hardened by default, as dpkg-buildflags' hardening=+all: PIE, stack
 # protector, stack clash protection, CET, fortified libc calls, full RELRO.
 # They come before the packager's CPPFLAGS, CFLAGS and LDFLAGS, so a flag

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <sha2.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,9 @@ job_start(struct job *j, const struct spawner *sp, char *const *env,
 	j->out = io[0];
 	j->err = io[1];
 	j->report = io[2];
+	/* For the record: what exactly was run on. */
+	j->in = len;
+	(void)SHA256Data((const uint8_t *)data, len, j->sha256);
 	j->start_ms = now_ms();
 	if (timeout > 0)
 		j->term_ms = j->start_ms + (long long)timeout * 1000;
@@ -107,6 +112,7 @@ job_relay(struct job *j, int fd, const struct job_sink *to, char *buf,
 			return;
 		}
 		total += (size_t)n;
+		j->bytes_out += (unsigned long long)n;
 		if (!*to->gone && outq_put(to->q, type, buf, (size_t)n) == -1)
 			*to->gone = 1;
 		if (!drain && outq_bytes(to->q) >= OUTQ_HIGH)
@@ -202,10 +208,12 @@ job_finish(struct job *j, int ws, const struct rusage *ru,
 	n = proto_status(msg, sizeof(msg), ws, j->timed_out);
 	if (!*to->gone && outq_put(to->q, msg[0], msg + 1, (size_t)n - 1) == -1)
 		*to->gone = 1;
-	log_peer(LOG_NORMAL, "run", p, "status=%s duration=%.3fs cpu=%.3fs %s",
-	    status, (double)(now_ms() - j->start_ms) / 1000.0,
+	log_peer(LOG_NORMAL, "run", p, "status=%s duration=%.3fs cpu=%.3fs %s "
+	    "in=%zu out=%llu sha256=%s", status,
+	    (double)(now_ms() - j->start_ms) / 1000.0,
 	    (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
-	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6, left);
+	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6, left,
+	    j->in, j->bytes_out, j->sha256);
 	job_init(j);
 	return st;
 }

@@ -17,6 +17,9 @@ struct job {
 	int		 report;	/* the supervisor's reports, or -1 */
 	int		 timed_out;	/* ended for --timeout */
 	int		 ended;		/* job_end: TERM sent, KILL due */
+	size_t		 in;		/* the request's size */
+	unsigned long long bytes_out;	/* it wrote, stdout and stderr */
+	char		 sha256[65];	/* the request's SHA-256, hex */
 	long long	 start_ms;
 	long long	 term_ms;	/* --timeout's deadline, or 0 */
 	long long	 kill_ms;	/* KILL after TERM, or 0 */

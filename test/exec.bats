@@ -392,8 +392,8 @@ os.execv(sys.argv[1], sys.argv[1:])
 	wait_for_count "$TDIR/err" '^peerrelay: run ' 4
 	run grep '^peerrelay: run ' "$TDIR/err"
 	assert_equal "${#lines[@]}" 4
-	assert_line --index 0 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 0 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0$'
-	assert_line --index 1 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 3 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0$'
-	assert_line --index 2 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 5 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0$'
-	assert_line --index 3 --regexp '^peerrelay: run pid=[0-9]+ uid=33 (gid=33 )?user=www-data status=exit 7 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0$'
+	assert_line --index 0 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 0 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
+	assert_line --index 1 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 3 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
+	assert_line --index 2 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 5 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
+	assert_line --index 3 --regexp '^peerrelay: run pid=[0-9]+ uid=33 (gid=33 )?user=www-data status=exit 7 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
 }
