@@ -43,7 +43,7 @@ OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)
 
 # Debian packages the build, the tests and the demo need.
-PACKAGES =	gcc make pkg-config libbsd-dev bats bats-support bats-assert \
+PACKAGES =	gcc make pkg-config libbsd-dev libmd-dev bats bats-support bats-assert \
 		mandoc socat python3 util-linux systemd passwd procps \
 		keyutils
 
@@ -216,7 +216,7 @@ distcheck: dist
 
 # The Debian package, built from the tarball as its .orig.tar.gz plus
 # debian/, in deb-build/; lintian must report no error and no warning.
-DEB_PACKAGES =	dpkg-dev debhelper lintian libbsd-dev pkgconf
+DEB_PACKAGES =	dpkg-dev debhelper lintian libbsd-dev libmd-dev pkgconf
 DEB_VERSION !=	sed -n '1s/^peerrelay (\([^)-]*\).*/\1/p' debian/changelog 2>/dev/null
 
 deb: dist
