@@ -22,7 +22,7 @@
 #include "spawn.h"
 
 /* Variables set per connection, after the start-up ones. */
-#define PEER_VARS	7
+#define PEER_VARS	8
 #define SAFE_PATH	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static int
@@ -137,7 +137,8 @@ spawn_free(struct spawner *sp)
 
 /*
  * The command's environment for one peer: the start-up variables plus the
- * ucspi-unix ones. One allocation, freed with free().
+ * ucspi-unix ones and its connection's id (the request's is added per
+ * request). One allocation, freed with free().
  */
 char **
 spawn_env(const struct spawner *sp, const struct peer *p)
@@ -147,7 +148,8 @@ spawn_env(const struct spawner *sp, const struct peer *p)
 	int	 n;
 
 	slots = sp->nbase + PEER_VARS + 1;
-	room = 4 * 40 + sizeof(p->user) + sizeof(p->group) + 32;
+	room = 4 * 40 + sizeof(p->user) + sizeof(p->group) + 32 +
+	    sizeof("PEERRELAY_CONN_ID=") + sizeof(p->conn_id);
 	if (p->cgroup != NULL)
 		room += strlen(p->cgroup) + 64 + (p->unit != NULL ?
 		    strlen(p->unit) : 0);
@@ -175,6 +177,8 @@ spawn_env(const struct spawner *sp, const struct peer *p)
 		ADD("UNIXREMOTECGROUP=%s", p->cgroup);
 	if (p->unit != NULL)
 		ADD("UNIXREMOTEUNIT=%s", p->unit);
+	if (p->conn_id[0] != '\0')
+		ADD("PEERRELAY_CONN_ID=%s", p->conn_id);
 #undef ADD
 	env[k] = NULL;
 	return env;
