@@ -268,7 +268,8 @@ d"
 	wait_for_line "$TDIR/err" 'start .*action=s'
 	"$PEERRELAY" send "$NAME" -- s second </dev/null >"$TDIR/second" 2>&1 &
 	p2=$!
-	wait_for_line "$TDIR/err" 'wait .*action=s reason=serial'
+	# About the request waiting, not yet taken: its connection's first.
+	wait_for_line "$TDIR/err" '^peerrelay: wait conn=([^ ]+) req=\1\.1 pid=[0-9]+ .*action=s reason=serial$'
 	stop_listener
 	assert_equal "$LSTATUS" 0
 	wait "$p1" || s1=$?
