@@ -1,10 +1,10 @@
 /*
  * Admission of a connection just accepted: the peer's credentials read
- * once, its id drawn, the policy (a denied peer is told r77), its process examined
- * (ids, cgroup) and the cgroup conditions (else r77), the per-uid slots
- * (past --max-conns-per-uid, told r75 busy so that send retries), so that
- * one user's connections, however many and however silent, leave room
- * for the rest. A peer turned away is closed unserved. For one admitted,
+ * once, its id drawn, the policy (a denied peer is told r77), its process
+ * examined (ids, cgroup) and the cgroup conditions (else r77), the per-uid
+ * slots (past --max-conns-per-uid, told r75 busy so that send retries), so
+ * that one user's connections, however many and however silent, leave
+ * room for the rest. A peer turned away is closed unserved. For one admitted,
  * the ids its process holds, which each datagram's sender must have
  * (admit_sender: else the connection was handed on).
  */
