@@ -86,7 +86,8 @@ conn_open(struct conn *c, int fd, const struct config *cfg,
 	c->active_ms = now_ms();
 	/* Exec mode, rules mode too: the command's environment. */
 	if (CONFIG_EXEC(cfg) && (c->env = spawn_env(sp, &c->peer)) == NULL) {
-		log_line(LOG_ALWAYS, "environment: %s", strerror(errno));
+		log_peer(LOG_ALWAYS, "error", &c->peer,
+		    "reason=environment: %s", strerror(errno));
 		conn_refuse(c, EX_SOFTWARE, "internal error");
 		c->eof = 1;
 	}
