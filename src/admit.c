@@ -1,10 +1,10 @@
 /*
  * Admission of a connection just accepted: the peer's credentials read
- * once, the policy (a denied peer is told r77), its process examined
- * (ids, cgroup) and the cgroup conditions (else r77), the per-uid slots
- * (past --max-conns-per-uid, told r75 busy so that send retries), so that
- * one user's connections, however many and however silent, leave room
- * for the rest. A peer turned away is closed unserved. For one admitted,
+ * once, its id drawn, the policy (a denied peer is told r77), its process
+ * examined (ids, cgroup) and the cgroup conditions (else r77), the per-uid
+ * slots (past --max-conns-per-uid, told r75 busy so that send retries), so
+ * that one user's connections, however many and however silent, leave
+ * room for the rest. A peer turned away is closed unserved. For one admitted,
  * the ids its process holds, which each datagram's sender must have
  * (admit_sender: else the connection was handed on).
  */
@@ -18,6 +18,7 @@
 #include "admit.h"
 #include "config.h"
 #include "conn.h"
+#include "connid.h"
 #include "log.h"
 #include "peer.h"
 #include "policy.h"
@@ -80,6 +81,8 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 		return 0;
 	}
 	peer_names(p);
+	/* Its id now, so that a denial's line names it too. */
+	connid_next(p->conn_id);
 	/* Rules: a caller some rule names; its cgroup is not read yet. */
 	if (cfg->rules_file != NULL ? (unmet = rules_admits(&cfg->rules, p))
 	    != NULL && strcmp(unmet, "users") == 0 :

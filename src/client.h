@@ -48,6 +48,8 @@ struct client {
 	long long	 shut_ms;	/* the last record went then */
 	int		 said_hello;
 	int		 granted_actions; /* the hello's answer granted R */
+	/* the connection's id from its 'i' reply, or empty (none came) */
+	char		 conn_id[PROTO_MAX_CONN_ID + 1];
 	/* record numbers of the requests in flight, oldest first */
 	unsigned long	*flight;
 	size_t		 fhead, fcount, fcap;
@@ -88,6 +90,7 @@ int	client_size(struct client *, size_t);
 int	hello_wanted(const struct client *);
 void	hello_said(struct client *);
 void	hello_answer(struct client *, const struct reply *);
+int	hello_conn_id(struct client *, const struct reply *);
 int	hello_refused(struct client *, const struct reply *);
 void	hello_reset(struct client *);
 

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "connid.h"
 #include "dgram.h"
 #include "job.h"
 #include "log.h"
@@ -85,7 +86,8 @@ conn_open(struct conn *c, int fd, const struct config *cfg,
 	c->active_ms = now_ms();
 	/* Exec mode, rules mode too: the command's environment. */
 	if (CONFIG_EXEC(cfg) && (c->env = spawn_env(sp, &c->peer)) == NULL) {
-		log_line(LOG_ALWAYS, "environment: %s", strerror(errno));
+		log_peer(LOG_ALWAYS, "error", &c->peer,
+		    "reason=environment: %s", strerror(errno));
 		conn_refuse(c, EX_SOFTWARE, "internal error");
 		c->eof = 1;
 	}
@@ -125,7 +127,7 @@ int
 conn_check(struct conn *c, const struct dgram *d, const struct config *cfg)
 {
 	const char	*handed;
-	char		 why[96], msg[8];
+	char		 why[96], msg[8], id[CONNID_SIZE + 1];
 
 	if (PEER_CRED_CHECK && (handed = admit_sender(&c->peer, d)) != NULL) {
 		conn_refuse(c, EX_NOPERM, handed);
@@ -149,11 +151,14 @@ conn_check(struct conn *c, const struct dgram *d, const struct config *cfg)
 		 * client can take acknowledgements as counts.
 		 */
 		c->requests = 0;
+		c->peer.req = 0;
 		c->counted = 1;
 		reply(c, msg, proto_hello(msg, sizeof(msg),
 		    cfg->rules_file != NULL));
 		/* What was granted, as the reply says it: after its 'h'. */
 		log_peer(LOG_VERBOSE, "hello", &c->peer, "granted=%s", msg + 1);
+		/* Then, once, the id the client may quote. */
+		reply(c, id, proto_conn_id(id, sizeof(id), c->peer.conn_id));
 		return 1;
 	default:
 		break;
@@ -168,13 +173,9 @@ conn_check(struct conn *c, const struct dgram *d, const struct config *cfg)
 	return 0;
 }
 
-/*
- * Print mode: write records for what is waiting, acknowledged once flushed
- * (conn_flush). Returns how many were written, -1 with errno when stdout
- * failed.
- */
-int
-conn_print(struct conn *c, struct intake *in, const struct config *cfg,
+/* A turn of print mode (conn_print), each request's lines naming it. */
+static int
+print_turn(struct conn *c, struct intake *in, const struct config *cfg,
     int stopping)
 {
 	struct dgram	 d[DGRAM_SLOTS];
@@ -196,6 +197,7 @@ conn_print(struct conn *c, struct intake *in, const struct config *cfg,
 				return written;
 			}
 			c->requests++;
+			c->peer.req = c->requests;
 			bytes += d[j].len;
 			if (conn_check(c, &d[j], cfg))
 				continue;
@@ -218,6 +220,23 @@ conn_print(struct conn *c, struct intake *in, const struct config *cfg,
 		}
 	}
 	return written;
+}
+
+/*
+ * Print mode: write records for what is waiting, acknowledged once flushed
+ * (conn_flush). Returns how many were written, -1 with errno when stdout
+ * failed.
+ */
+int
+conn_print(struct conn *c, struct intake *in, const struct config *cfg,
+    int stopping)
+{
+	int	 n;
+
+	n = print_turn(c, in, cfg, stopping);
+	/* Lines from now on are about the connection. */
+	c->peer.req = 0;
+	return n;
 }
 
 /*

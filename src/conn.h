@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include "config.h"
+#include "connid.h"
 #include "dgram.h"
 #include "job.h"
 #include "outq.h"
@@ -30,6 +31,9 @@ struct conn {
 	char		 running[RULES_MAX_ACTION + 1];
 	char		 wait[RULES_MAX_ACTION + 1];
 	unsigned long long ticket;	/* its place in the wait */
+	/* The running request's PEERRELAY_REQUEST_ID, for its environment. */
+	char		 req_env[sizeof("PEERRELAY_REQUEST_ID=") +
+			    CONNID_REQ_SIZE];
 };
 
 int	conn_open(struct conn *, int, const struct config *,

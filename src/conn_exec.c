@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -86,12 +87,12 @@ judge(struct conn *c, const struct config *cfg, const struct dgram *d,
 }
 
 /*
- * A rule's command's environment in env (size slots): the connection's,
- * then the rule's setenv and keepenv variables (names no other takes).
- * NULL when it does not fit.
+ * The request's command's environment in env (size slots): the
+ * connection's, the request's id, then for a rule (r, or NULL) its setenv
+ * and keepenv variables (names no other takes). NULL when it does not fit.
  */
 static char *const *
-rule_env(const struct conn *c, const struct rule *r, char **env, size_t size)
+request_env(struct conn *c, const struct rule *r, char **env, size_t size)
 {
 	size_t	 i, k = 0;
 
@@ -100,7 +101,12 @@ rule_env(const struct conn *c, const struct rule *r, char **env, size_t size)
 			return NULL;
 		env[k++] = c->env[i];
 	}
-	for (i = 0; i < r->opts.nenv; i++) {
+	if (k + 1 >= size)
+		return NULL;
+	snprintf(c->req_env, sizeof(c->req_env), "PEERRELAY_REQUEST_ID=%s.%llu",
+	    c->peer.conn_id, c->peer.req);
+	env[k++] = c->req_env;
+	for (i = 0; r != NULL && i < r->opts.nenv; i++) {
 		if (r->opts.env[i].entry == NULL)
 			continue;
 		if (k + 1 >= size)
@@ -121,7 +127,9 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 	struct spawner		 one;
 	const struct spawner	*run;
 	const struct rule	*rule;
-	char			*envbuf[RULES_MAX_ENV + 32];
+	/* The connection's (--keep-env's among them), the id, a rule's. */
+	char			*envbuf[CONFIG_MAX_KEEP_ENV + RULES_MAX_ENV +
+				    32];
 	char *const		*env;
 	const char		*data;
 	size_t			 len;
@@ -135,6 +143,8 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 	if (stopping || !cfg->rules.serial)
 		c->wait[0] = '\0';
 	while (c->job.pid == 0 && outq_bytes(&c->q) < OUTQ_HIGH) {
+		/* No request yet: lines are about the connection. */
+		c->peer.req = 0;
 		/* A serial action's request is taken in its turn. */
 		if (cfg->rules.serial && !stopping &&
 		    serial_waits(c, all, cfg->max_conns, &cfg->rules))
@@ -150,6 +160,8 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 			return;
 		}
 		c->requests++;
+		/* Its lines name it, refusals too: its ordinal, as send's. */
+		c->peer.req = c->requests;
 		if (conn_check(c, &d, cfg))
 			continue;
 		if (stopping) {
@@ -159,7 +171,6 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 		}
 		run = sp;
 		rule = NULL;
-		env = c->env;
 		data = d.data;
 		len = d.len;
 		timeout = cfg->timeout;
@@ -172,14 +183,14 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 			len = a.rq.len;
 			if (rule->opts.has_timeout)
 				timeout = rule->opts.timeout;
-			if ((env = rule_env(c, rule, envbuf,
-			    sizeof(envbuf) / sizeof(envbuf[0]))) == NULL) {
-				log_peer(LOG_ALWAYS, "error", &c->peer,
-				    "reason=%s: environment too large",
-				    rule->action);
-				conn_refuse(c, EX_SOFTWARE, "internal error");
-				continue;
-			}
+		}
+		if ((env = request_env(c, rule, envbuf,
+		    sizeof(envbuf) / sizeof(envbuf[0]))) == NULL) {
+			log_peer(LOG_ALWAYS, "error", &c->peer,
+			    "reason=%s: environment too large", rule != NULL ?
+			    rule->action : run->path);
+			conn_refuse(c, EX_SOFTWARE, "internal error");
+			continue;
 		}
 		/* Never run unrecorded: no room for its log line, no run. */
 		if ((logged = log_request(&c->peer, rule != NULL ?
@@ -196,6 +207,9 @@ conn_exec(struct conn *c, struct intake *in, const struct config *cfg,
 			conn_refuse(c, EX_SOFTWARE, "cannot run the command");
 		}
 	}
+	/* A command runs: its request's lines (run, idle) still name it. */
+	if (c->job.pid == 0)
+		c->peer.req = 0;
 }
 
 /* The command wrote on fd, one of its pipes: pass it on. */
@@ -214,5 +228,6 @@ conn_reaped(struct conn *c, int ws, const struct rusage *ru, char *buf)
 	struct job_sink	 to = { &c->q, &c->gone };
 
 	c->last_status = job_finish(&c->job, ws, ru, &to, buf, &c->peer);
+	c->peer.req = 0;
 	c->active_ms = now_ms();
 }

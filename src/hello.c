@@ -3,7 +3,7 @@
  * connection says it, and what its answer grants: counted
  * acknowledgements, action requests (R), without which an ACTION goes
  * nowhere and nothing is sent, and list requests (L), without which
- * --list sends nothing.
+ * --list sends nothing; then the connection's id ('i'), for messages.
  */
 #include <string.h>
 #include <sysexits.h>
@@ -79,6 +79,22 @@ hello_answer(struct client *c, const struct reply *r)
 }
 
 /*
+ * The 'i' reply: the connection's id, which messages about its requests
+ * name. Only once, and only after the hello's answer; -1 otherwise (the
+ * listener broke the protocol).
+ */
+int
+hello_conn_id(struct client *c, const struct reply *r)
+{
+	if (!c->said_hello || c->hello || c->conn_id[0] != '\0' ||
+	    r->len >= sizeof(c->conn_id))
+		return -1;
+	memcpy(c->conn_id, r->data, r->len);
+	c->conn_id[r->len] = '\0';
+	return 0;
+}
+
+/*
  * A listener that knows no hello refuses it as an empty request (r65):
  * that is its answer, granting nothing. 1 when r was that answer.
  */
@@ -98,6 +114,7 @@ void
 hello_reset(struct client *c)
 {
 	c->said_hello = c->hello = c->granted_actions = c->no_actions = 0;
+	c->conn_id[0] = '\0';
 	if (c->action == NULL && c->hdr != NULL) {
 		header_free(c);
 		header_limit(c);

@@ -12,6 +12,7 @@
 #include <vis.h>
 
 #include "clock.h"
+#include "connid.h"
 #include "denials.h"
 #include "log.h"
 #include "logq.h"
@@ -93,7 +94,26 @@ log_line(enum log_level level, const char *fmt, ...)
 	    (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/* "VERB pid=.. uid=.. gid=.. user=.. EXTRA" */
+/*
+ * "VERB conn=ID req=ID.N pid=.. uid=.. gid=.. user=.. " into buf: the
+ * ids right after the verb, so a connection's or a request's lines are
+ * found by one grep (req= only on a line about a request, conn= only once
+ * admit has drawn it). snprintf's result.
+ */
+static int
+peer_fields(char *buf, size_t size, const char *verb, const struct peer *p)
+{
+	char	 req[CONNID_REQ_SIZE + 5] = "";
+
+	if (p->conn_id[0] != '\0' && p->req != 0)
+		snprintf(req, sizeof(req), " req=%s.%llu", p->conn_id, p->req);
+	return snprintf(buf, size, "%s%s%s%s pid=%ld uid=%lu gid=%lu "
+	    "user=%s ", verb, p->conn_id[0] != '\0' ? " conn=" : "",
+	    p->conn_id, req, (long)p->pid, (unsigned long)p->uid,
+	    (unsigned long)p->gid, p->user);
+}
+
+/* "VERB conn=.. req=.. pid=.. uid=.. gid=.. user=.. EXTRA" */
 void
 log_peer(enum log_level level, const char *verb, const struct peer *p,
     const char *fmt, ...)
@@ -105,9 +125,7 @@ log_peer(enum log_level level, const char *verb, const struct peer *p,
 
 	if ((int)level > verbosity)
 		return;
-	n = snprintf(buf, sizeof(buf), "%s pid=%ld uid=%lu gid=%lu user=%s ",
-	    verb, (long)p->pid, (unsigned long)p->uid, (unsigned long)p->gid,
-	    p->user);
+	n = peer_fields(buf, sizeof(buf), verb, p);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return;
 	va_start(ap, fmt);
@@ -202,16 +220,20 @@ log_request(const struct peer *p, const char *action, size_t size)
 {
 	char	 buf[LOGQ_LINE];
 	size_t	 len;
-	int	 n;
+	int	 n, m;
 
 	if (verbosity < LOG_NORMAL)
 		return 0;
-	n = snprintf(buf, sizeof(buf), "start pid=%ld uid=%lu gid=%lu "
-	    "user=%s%s%s size=%zu", (long)p->pid, (unsigned long)p->uid,
-	    (unsigned long)p->gid, p->user, action != NULL ? " action=" : "",
-	    action != NULL ? action : "", size);
-	if (n < 0)
+	if ((n = peer_fields(buf, sizeof(buf), "start", p)) < 0 ||
+	    (size_t)n >= sizeof(buf))
 		return 0;
+	/* peer_fields ends in a space. */
+	m = snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s%ssize=%zu",
+	    action != NULL ? "action=" : "", action != NULL ? action : "",
+	    action != NULL ? " " : "", size);
+	if (m < 0)
+		return 0;
+	n += m;
 	len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
 	if (!logq_running()) {
 		logq_direct(LOG_DAEMON | LOG_INFO, buf, len);

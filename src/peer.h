@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "connid.h"
 
 #define PEER_INLINE_GROUPS	32
 
@@ -56,6 +57,13 @@ struct peer {
 	gid_t	 inline_groups[PEER_INLINE_GROUPS];
 	char	 user[256];	/* empty when the id has no name */
 	char	 group[256];
+	/*
+	 * What the listener's lines about it name: its connection's id
+	 * (admit), and the request they are about now, by its ordinal on
+	 * the connection (0: none, a line about the connection).
+	 */
+	char	 conn_id[CONNID_SIZE];
+	unsigned long long req;
 };
 
 int	peer_read(int, struct peer *);

@@ -11,6 +11,27 @@
 
 #include "proto.h"
 
+/*
+ * Is s (n bytes) a connection id a client may show and quote: 1 to
+ * PROTO_MAX_CONN_ID letters, digits, '-' or '_' (never '.', which joins a
+ * request's ordinal to it)?
+ */
+static int
+conn_id_ok(const char *s, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || n > PROTO_MAX_CONN_ID)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
+}
+
 /* Parse the decimal number at the start of s (n bytes) within [0, max]. */
 static int
 leading_number(const char *s, size_t n, int max, size_t *used)
@@ -101,6 +122,12 @@ proto_decode(const char *buf, size_t len, struct reply *r)
 		r->type = buf[0];
 		r->count = 0;
 		return 0;
+	case PROTO_CONN_ID:
+		if (!conn_id_ok(r->data, r->len))
+			return -1;
+		r->type = buf[0];
+		r->count = 0;
+		return 0;
 	case PROTO_REFUSED:
 		if ((v = leading_number(r->data, r->len, 255, &used)) < 1)
 			return -1;
@@ -181,6 +208,15 @@ proto_hello(char *buf, size_t size, int actions)
 {
 	return fits(snprintf(buf, size, "%c%c%s", PROTO_HELLO,
 	    PROTO_GRANT_ACKS, actions ? "RL" : ""), size);
+}
+
+/* After the hello's answer: the connection's id, "i<id>". */
+int
+proto_conn_id(char *buf, size_t size, const char *id)
+{
+	if (!conn_id_ok(id, strlen(id)))
+		return -1;
+	return fits(snprintf(buf, size, "%c%s", PROTO_CONN_ID, id), size);
 }
 
 /* "r<status> <reason>"; a reason too long for buf becomes "refused". */

@@ -23,6 +23,7 @@
 /* Extensions, only for a client that asked with a hello (an empty first datagram). */
 #define PROTO_HELLO		'h'	/* the hello's answer: what is granted */
 #define PROTO_ACKS		'A'	/* acknowledges the next N requests */
+#define PROTO_CONN_ID		'i'	/* the connection's id, after the 'h' */
 /* What an 'h' reply may grant, a byte each. */
 #define PROTO_GRANT_ACKS	'A'	/* counted acknowledgements */
 #define PROTO_GRANT_ACTIONS	'R'	/* action requests (listen --rules) */
@@ -41,13 +42,15 @@
 #define PROTO_REASON_SIZE	(PROTO_MAX_REASON * 4 + 4)
 /* The most requests one 'A' reply acknowledges. */
 #define PROTO_MAX_ACKS		999999999UL
+/* An 'i' reply's id: 1 to this many bytes of letters, digits, '-', '_'. */
+#define PROTO_MAX_CONN_ID	64
 
 struct reply {
 	int		 type;		/* 0 for a type this version ignores */
 	int		 terminal;	/* ends one request */
 	int		 status;	/* exit status for send, when terminal */
 	unsigned long	 count;		/* requests a terminal reply answers */
-	const char	*data;		/* o, e: the bytes; r: the reason */
+	const char	*data;		/* o, e: the bytes; r: the reason; i: the id */
 	size_t		 len;
 };
 
@@ -63,6 +66,7 @@ int	proto_status(char *, size_t, int, int);
 int	proto_ack(char *, size_t);
 int	proto_acks(char *, size_t, unsigned long);
 int	proto_hello(char *, size_t, int);
+int	proto_conn_id(char *, size_t, const char *);
 int	proto_refusal(char *, size_t, int, const char *);
 int	proto_denial(char *, size_t, unsigned long);
 int	proto_busy(char *, size_t, unsigned long, unsigned int);

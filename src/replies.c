@@ -147,6 +147,21 @@ relay(struct client *c, int out, const char *p, size_t n)
 	}
 }
 
+/*
+ * " (request CONN.N)" naming the request answered last, its ordinal on
+ * the connection, as the listener's log does; "" from a listener that
+ * sent no id. sep opens it: " (" or "; ".
+ */
+static const char *
+request_id(const struct client *c, const char *sep, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (c->conn_id[0] != '\0')
+		snprintf(buf, size, "%srequest %s.%lu%s", sep, c->conn_id,
+		    c->answered, sep[1] == '(' ? ")" : "");
+	return buf;
+}
+
 /* A reason from the listener reaches the terminal only through strvis. */
 static void
 say_refused(const char *prefix, const struct reply *r)
@@ -185,7 +200,7 @@ replies_take(struct client *c, const char *buf, size_t n)
 {
 	struct reply	 r;
 	unsigned long	 rec;
-	char		 what[64];
+	char		 what[160], id[PROTO_MAX_CONN_ID + 40];
 	int		 many = c->in->split != INPUT_WHOLE;
 
 	if (n > PROTO_MAX_REPLY || proto_decode(buf, n, &r) == -1)
@@ -194,6 +209,11 @@ replies_take(struct client *c, const char *buf, size_t n)
 		return relay(c, r.type == PROTO_STDOUT, r.data, r.len);
 	if (r.type == PROTO_HELLO)
 		return hello_answer(c, &r);
+	if (r.type == PROTO_CONN_ID) {
+		if (hello_conn_id(c, &r) == -1)
+			broken(c, buf, n);
+		return;
+	}
 	if (!r.terminal || c->stopping)
 		return;
 	/*
@@ -239,23 +259,29 @@ replies_take(struct client *c, const char *buf, size_t n)
 	if (r.status == 0)
 		return;
 	fail(c, r.status);
+	/* Each message names the request, for a user to quote. */
+	request_id(c, " (", id, sizeof(id));
 	if (r.type == PROTO_REFUSED) {
 		if (many)
-			snprintf(what, sizeof(what), "record %lu refused: ",
-			    rec);
-		say_refused(many ? what : "refused: ", &r);
+			snprintf(what, sizeof(what), "record %lu refused%s: ",
+			    rec, id);
+		else
+			snprintf(what, sizeof(what), "refused%s: ", id);
+		say_refused(what, &r);
 	} else if (r.type == PROTO_TIMEOUT && many)
-		log_line(LOG_ALWAYS, "record %lu: timed out", rec);
+		log_line(LOG_ALWAYS, "record %lu: timed out%s", rec, id);
 	else if (r.type == PROTO_TIMEOUT)
-		log_line(LOG_ALWAYS, "timed out (the listener's --timeout)");
+		log_line(LOG_ALWAYS, "timed out (the listener's --timeout%s)",
+		    request_id(c, "; ", id, sizeof(id)));
 	else if (r.type == PROTO_SIGNAL && many)
-		log_line(LOG_ALWAYS, "record %lu: killed by signal %d", rec,
-		    r.status - 128);
+		log_line(LOG_ALWAYS, "record %lu: killed by signal %d%s", rec,
+		    r.status - 128, id);
 	else if (r.type == PROTO_SIGNAL)
-		log_line(LOG_ALWAYS, "killed by signal %d", r.status - 128);
+		log_line(LOG_ALWAYS, "killed by signal %d%s", r.status - 128,
+		    id);
 	else if (many)
-		log_line(LOG_ALWAYS, "record %lu: exit status %d", rec,
-		    r.status);
+		log_line(LOG_ALWAYS, "record %lu: exit status %d%s", rec,
+		    r.status, id);
 }
 
 /*

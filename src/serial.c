@@ -73,9 +73,13 @@ serial_waits(struct conn *c, const struct conn *all, unsigned int n,
 		if ((o->job.pid != 0 && strcmp(o->running, r->action) == 0) ||
 		    (strcmp(o->wait, r->action) == 0 &&
 		    o->ticket < c->ticket)) {
-			if (fresh)
+			if (fresh) {
+				/* About the request not yet taken: the next. */
+				c->peer.req = c->requests + 1;
 				log_peer(LOG_VERBOSE, "wait", &c->peer,
 				    "action=%s reason=serial", r->action);
+				c->peer.req = 0;
+			}
 			return 1;
 		}
 	}

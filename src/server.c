@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "connid.h"
 #include "log.h"
 #include "proto.h"
 #include "server.h"
@@ -231,6 +232,11 @@ server_init(struct server *s)
 	/* Signals, listener, log; per connection its socket and two pipes. */
 	size_t		 npfd = 3 + 3 * (size_t)cfg->max_conns;
 
+	/* This start's prefix of connection ids. */
+	if (connid_init() == -1) {
+		server_fail(s, "getrandom");
+		return -1;
+	}
 	if ((s->conns = calloc(cfg->max_conns, sizeof(*s->conns))) == NULL ||
 	    (s->pfd = calloc(npfd, sizeof(*s->pfd))) == NULL ||
 	    (s->pconn = calloc(npfd, sizeof(*s->pconn))) == NULL) {

@@ -25,7 +25,7 @@
 #include "supervise.h"
 
 /* Variables set per connection, after the start-up ones. */
-#define PEER_VARS	7
+#define PEER_VARS	8
 #define SAFE_PATH	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static int
@@ -140,7 +140,8 @@ spawn_free(struct spawner *sp)
 
 /*
  * The command's environment for one peer: the start-up variables plus the
- * ucspi-unix ones. One allocation, freed with free().
+ * ucspi-unix ones and its connection's id (the request's is added per
+ * request). One allocation, freed with free().
  */
 char **
 spawn_env(const struct spawner *sp, const struct peer *p)
@@ -150,7 +151,8 @@ spawn_env(const struct spawner *sp, const struct peer *p)
 	int	 n;
 
 	slots = sp->nbase + PEER_VARS + 1;
-	room = 4 * 40 + sizeof(p->user) + sizeof(p->group) + 32;
+	room = 4 * 40 + sizeof(p->user) + sizeof(p->group) + 32 +
+	    sizeof("PEERRELAY_CONN_ID=") + sizeof(p->conn_id);
 	if (p->cgroup != NULL)
 		room += strlen(p->cgroup) + 64 + (p->unit != NULL ?
 		    strlen(p->unit) : 0);
@@ -178,6 +180,8 @@ spawn_env(const struct spawner *sp, const struct peer *p)
 		ADD("UNIXREMOTECGROUP=%s", p->cgroup);
 	if (p->unit != NULL)
 		ADD("UNIXREMOTEUNIT=%s", p->unit);
+	if (p->conn_id[0] != '\0')
+		ADD("PEERRELAY_CONN_ID=%s", p->conn_id);
 #undef ADD
 	env[k] = NULL;
 	return env;

@@ -84,7 +84,7 @@ in_cg() {
 	assert_line "UNIXREMOTEUSER=www-data"
 	assert_line "UNIXREMOTECGROUP=/$S/php-fpm@shop.service"
 	assert_line "UNIXREMOTEUNIT=php-fpm@shop.service"
-	wait_for_line "$TDIR/err" "^peerrelay: allow pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data cgroup=/$S/php-fpm@shop.service unit=php-fpm@shop.service\$"
+	wait_for_line "$TDIR/err" "^peerrelay: allow conn=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data cgroup=/$S/php-fpm@shop.service unit=php-fpm@shop.service\$"
 }
 
 @test "--require-unit php-fpm@shop.service: peers under user@33.service and under other.service, in sub-cgroups of that name, are refused (77), logged failed=unit" {
@@ -99,7 +99,7 @@ in_cg() {
 		assert_failure 77
 		assert_output ""
 		assert_equal "$stderr" "peerrelay: refused: not allowed (uid 0)"
-		wait_for_line "$TDIR/err" "^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root group=root cgroup=/$S/$p/php-fpm@shop.service unit=$p failed=unit\$"
+		wait_for_line "$TDIR/err" "^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root group=root cgroup=/$S/$p/php-fpm@shop.service unit=$p failed=unit\$"
 	done
 	# The unit itself, and the listener still serves after the denials.
 	run --separate-stderr in_cg php-fpm@shop.service "$PEERRELAY" send "$NAME" ok
@@ -166,9 +166,9 @@ in_cg() {
 	# www-data in another unit.
 	run in_cg b.service "${WWW[@]}" "$PEERRELAY" send "$NAME" x
 	assert_failure 77
-	wait_for_line "$TDIR/err" '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root group=root failed=users$'
-	wait_for_line "$TDIR/err" '^peerrelay: deny pid=[0-9]+ uid=65534 .* failed=users$'
-	wait_for_line "$TDIR/err" "^peerrelay: deny pid=[0-9]+ uid=33 .* cgroup=/$S/b.service unit=b.service failed=unit\$"
+	wait_for_line "$TDIR/err" '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root group=root failed=users$'
+	wait_for_line "$TDIR/err" '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=65534 .* failed=users$'
+	wait_for_line "$TDIR/err" "^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=33 .* cgroup=/$S/b.service unit=b.service failed=unit\$"
 }
 
 @test "print mode: text and json records carry the cgroup and unit, escaped; a path that is not UTF-8 is given in base64" {
@@ -241,7 +241,7 @@ s.send(b"after-move")
 	run in_cg a.service "$PEERRELAY" send --no-wait "$NAME" gone
 	assert_success
 	kill -CONT "$LPID"
-	wait_for_line "$TDIR/err" "^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root group=root failed=unit reason=it exited before its cgroup was read \\(a caller must wait for its answer\\)\$"
+	wait_for_line "$TDIR/err" "^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root group=root failed=unit reason=it exited before its cgroup was read \\(a caller must wait for its answer\\)\$"
 	assert_printed
 	# A caller that waits for its answer is served.
 	run in_cg a.service "$PEERRELAY" send "$NAME" waits
@@ -254,7 +254,7 @@ s.send(b"after-move")
 	start_listener "$NAME" --allow-any --require-cgroup /
 	run "$PEERRELAY" send "$NAME" x
 	assert_failure 77
-	wait_for_line "$TDIR/err" "^peerrelay: deny pid=0 uid=0 gid=0 user=root group=root failed=cgroup reason=pid 0: it is outside the listener's pid namespace\$"
+	wait_for_line "$TDIR/err" "^peerrelay: deny conn=[^ ]* pid=0 uid=0 gid=0 user=root group=root failed=cgroup reason=pid 0: it is outside the listener's pid namespace\$"
 	# unshare --fork ignores TERM while it waits: stop the listener itself.
 	kill -TERM "$(pgrep -P "$LPID")"
 	wait "$LPID" || true
@@ -283,7 +283,7 @@ s.send(b"after-move")
 	assert_line "UNIXREMOTEUSER=root"
 	refute_output --partial UNIXREMOTECGROUP
 	refute_output --partial UNIXREMOTEUNIT
-	wait_for_line "$TDIR/err" '^peerrelay: allow pid=[0-9]+ uid=0 gid=0 user=root group=root$'
+	wait_for_line "$TDIR/err" '^peerrelay: allow conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root group=root$'
 }
 
 @test "--check prints the conditions and how cgroups are read, notes a cgroup that does not exist yet, and refuses malformed UNIT and PATH (64)" {
@@ -399,6 +399,7 @@ for i in range(300):
 	run in_cg php-fpm@shop.service "${WWW[@]}" "${ACT[@]}" "$NAME" --hello \
 	    'web\0\0' 'cg\0\0' 'any\0\0'
 	assert_output "hello=hARL
+i<conn>
 oweb
 x0
 r77 not allowed: cg
@@ -406,6 +407,7 @@ oany
 x0"
 	run in_cg php "${WWW[@]}" "${ACT[@]}" "$NAME" --hello 'web\0\0' 'cg\0\0'
 	assert_output "hello=hARL
+i<conn>
 r77 not allowed: web
 ocg
 x0"
@@ -417,5 +419,5 @@ x0"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run in_cg other.service "${WWW[@]}" "${ACT[@]}" "$NAME" 'web\0\0'
 	assert_output "r77 not allowed (uid 33)"
-	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=33 .* cgroup=/$S/other.service unit=other.service failed=unit"
+	wait_for_line "$TDIR/err" "deny conn=[^ ]* pid=[0-9]+ uid=33 .* cgroup=/$S/other.service unit=other.service failed=unit"
 }

@@ -229,7 +229,7 @@ UNIT_SYSLOG="_SYSTEMD_UNIT=$SERVICE _TRANSPORT=syslog"
 UNIT_STDOUT="_SYSTEMD_UNIT=$SERVICE _TRANSPORT=stdout"
 
 # authpriv is facility 10, daemon 3; notice is priority 5, info 6.
-if journal_has '^deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup failed=users$' \
+if journal_has '^deny conn=[^ ]* pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup failed=users$' \
     $UNIT_SYSLOG SYSLOG_FACILITY=10 PRIORITY=5; then
 	ok "journal: the denial at authpriv.notice: $(journal $UNIT_SYSLOG SYSLOG_FACILITY=10 PRIORITY=5 | grep '^deny' | tail -n 1)"
 else
@@ -238,13 +238,13 @@ else
 fi
 # ExecStartPre='s --check finds the running listener without connecting:
 # before, the listener judged its probe and logged root denied at every start.
-if journal $UNIT_SYSLOG | grep -Eq '^deny pid=[0-9]+ uid=0 '; then
+if journal $UNIT_SYSLOG | grep -Eq '^deny conn=[^ ]* pid=[0-9]+ uid=0 '; then
 	not_ok "journal: root denied: ExecStartPre='s --check connected to the listener"
 	journal $UNIT_SYSLOG | indent
 else
 	ok "journal: no denial of root (ExecStartPre='s --check left nothing in the log)"
 fi
-if journal_has '^run pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 ' \
+if journal_has '^run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 ' \
     $UNIT_SYSLOG SYSLOG_FACILITY=3 PRIORITY=6; then
 	ok "journal: the run at daemon.info: $(journal $UNIT_SYSLOG SYSLOG_FACILITY=3 PRIORITY=6 | grep '^run' | tail -n 1)"
 else
@@ -420,7 +420,7 @@ fi
 unit_request $CG_ALLOWED
 if [ $status -eq 77 ] &&
     [ "$err" = "peerrelay: refused: not allowed (uid 0)" ] &&
-    journal_has '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root group=root failed=users$' \
+    journal_has '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root group=root failed=users$' \
     $CG_LOG; then
 	ok "root in $CG_ALLOWED is refused (77):" \
 	    "$(journal $CG_LOG | grep 'uid=0 .*failed=' | tail -n 1)"

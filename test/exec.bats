@@ -55,7 +55,7 @@ mv -f "$tmp" "$1"'
 	assert_output ""
 	[[ "$stderr" == *"refused"* ]]
 	cmp "$TDIR/new" "$TDIR/config"
-	wait_for_line "$TDIR/err" '^peerrelay: deny pid=[0-9]+ uid=65534 '
+	wait_for_line "$TDIR/err" '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=65534 '
 	run grep -c '^peerrelay: run ' "$TDIR/err"
 	assert_output 1
 }
@@ -179,7 +179,7 @@ echo second'
 	    "$TDIR/pid" "$PEERRELAY" "$NAME"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "$(sorted_names PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
+	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 	assert_line "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	assert_line "PROTO=UNIX"
 	assert_line "UNIXREMOTEPID=$(cat "$TDIR/pid")"
@@ -200,7 +200,7 @@ echo second'
 	run --separate-stderr "$PEERRELAY" send "$NAME" go
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "$(sorted_names MY_VAR PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
+	assert_equal "$(env_names)" "$(sorted_names MY_VAR PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 	assert_line "MY_VAR=1"
 	refute_output --partial SECRET_MARKER
 }
@@ -223,7 +223,7 @@ echo second'
 	    "$PEERRELAY" send "$NAME" go
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "$(sorted_names PATH PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEPID $(cgroup_env_names))"
+	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEPID $(cgroup_env_names))"
 	assert_line "UNIXREMOTEEUID=4242"
 	assert_line "UNIXREMOTEEGID=4242"
 	refute_output --partial UNIXREMOTEUSER
@@ -392,8 +392,8 @@ os.execv(sys.argv[1], sys.argv[1:])
 	wait_for_count "$TDIR/err" '^peerrelay: run ' 4
 	run grep '^peerrelay: run ' "$TDIR/err"
 	assert_equal "${#lines[@]}" 4
-	assert_line --index 0 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 0 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
-	assert_line --index 1 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 3 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
-	assert_line --index 2 --regexp '^peerrelay: run pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 5 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
-	assert_line --index 3 --regexp '^peerrelay: run pid=[0-9]+ uid=33 (gid=33 )?user=www-data status=exit 7 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
+	assert_line --index 0 --regexp '^peerrelay: run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 0 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
+	assert_line --index 1 --regexp '^peerrelay: run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 3 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
+	assert_line --index 2 --regexp '^peerrelay: run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=0 (gid=0 )?user=root status=exit 5 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
+	assert_line --index 3 --regexp '^peerrelay: run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 (gid=33 )?user=www-data status=exit 7 duration=[0-9]+\.[0-9]+s cpu=[0-9]+\.[0-9]+s leftovers=0 in=[0-9]+ out=[0-9]+ sha256=[0-9a-f]{64}$'
 }

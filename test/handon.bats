@@ -123,7 +123,7 @@ stopped() {
 }
 
 # The log line of a request refused as sent on a handed-on connection.
-HANDON='^peerrelay: handed-on pid=[0-9]+ uid=0 gid=0 user=root sender_pid=[0-9]+ sender_uid=65534 sender_gid=65534 uids=0,0,0 gids=0,0,0 ids=(pidfd|proc|peercred) reason=connection handed on to another process$'
+HANDON='^peerrelay: handed-on conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root sender_pid=[0-9]+ sender_uid=65534 sender_gid=65534 uids=0,0,0 gids=0,0,0 ids=(pidfd|proc|peercred) reason=connection handed on to another process$'
 
 @test "exec mode: a socket handed to a nobody process is refused (77), nothing runs; the connector is still served" {
 	start_listener "$NAME" -- /bin/sh -c "cat >>$TDIR/ran; echo >>$TDIR/ran"

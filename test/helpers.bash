@@ -270,3 +270,9 @@ argv_command() {
 	PY
 	chmod 755 "$TDIR/argv.py"
 }
+
+# TEXT with each request id in send's messages shown as C.N, its
+# connection's part (a prefix drawn per start) as C: "(request C.2)".
+norm_ids() {
+	sed -E 's/([( ])request [0-9a-f]{12}-[1-9][0-9]*\.([1-9][0-9]*)\)/\1request C.\2)/g' <<<"$1"
+}

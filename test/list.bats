@@ -47,8 +47,8 @@ default'
 	assert_output 'restart-web {nginx|php8\.2-fpm}
 apply
 both {[a-z]+} {x y}'
-	wait_for_line "$TDIR/err" "list pid=[0-9]+ uid=33 gid=33 user=www-data actions=3$"
-	grep -Eq "list pid=[0-9]+ uid=0 gid=0 user=root actions=3$" "$TDIR/err"
+	wait_for_line "$TDIR/err" "list conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data actions=3$"
+	grep -Eq "list conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root actions=3$" "$TDIR/err"
 	# What is listed can be called.
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- restart-web php8.2-fpm </dev/null
 	assert_success
@@ -71,7 +71,7 @@ both {[a-z]+} {x y}'
 	assert_failure 77
 	assert_output ""
 	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 65534)"
-	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=65534 .* failed=users"
+	wait_for_line "$TDIR/err" "deny conn=[^ ]* pid=[0-9]+ uid=65534 .* failed=users"
 	run grep -c "list pid" "$TDIR/err"
 	assert_output 0
 }
@@ -98,6 +98,7 @@ both {[a-z]+} {x y}'
 	    '?list\0\0x' 'both\0ab\0x y\0\0' '?list\0\0'
 	assert_success
 	assert_output 'hello=hARL
+i<conn>
 orestart-web {nginx|php8\\.2-fpm}\napply\nboth {[a-z]+} {x y}\n
 x0
 r65 bad request: ?list takes no arguments and no payload
@@ -106,9 +107,9 @@ oab x y\n
 x0
 orestart-web {nginx|php8\\.2-fpm}\napply\nboth {[a-z]+} {x y}\n
 x0'
-	wait_for_line "$TDIR/err" "hello pid=[0-9]+ uid=33 .* granted=ARL"
-	grep -Eq "refused pid=[0-9]+ uid=33 .* reason=bad request: \?list with arguments or a payload" "$TDIR/err"
-	[ "$(grep -c "list pid=[0-9]* uid=33 .* actions=3$" "$TDIR/err")" = 2 ]
+	wait_for_line "$TDIR/err" "hello conn=[^ ]* pid=[0-9]+ uid=33 .* granted=ARL"
+	grep -Eq "refused conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 .* reason=bad request: \?list with arguments or a payload" "$TDIR/err"
+	[ "$(grep -c "list conn=[^ ]* req=[^ ]* pid=[0-9]* uid=33 .* actions=3$" "$TDIR/err")" = 2 ]
 }
 
 @test "without a hello, ?list is no list request: a plain datagram, the default rule's payload" {
@@ -138,7 +139,7 @@ x0'
 	[ "$(grep -c '^o' "$TDIR/wire")" -ge 2 ]
 	[ -z "$(grep '^o' "$TDIR/wire" | grep -v '\\n$')" ]
 	[ "$(tail -n 1 "$TDIR/wire")" = x0 ]
-	wait_for_line "$TDIR/err" "list pid=[0-9]+ uid=0 .* actions=256$"
+	wait_for_line "$TDIR/err" "list conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=0 .* actions=256$"
 }
 
 @test "--list with an ACTION, a MESSAGE, -l, -0 or -n: usage error 64, nothing connected to" {

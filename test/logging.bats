@@ -96,7 +96,7 @@ allowed_during_flood() {
 	start_piped "$NAME" slow "$@" -- /bin/cat
 	flood "$FLOODERS" 0
 	# The flood is on: denials are reaching the log.
-	wait_for_line "$TDIR/err" 'deny pid=.* uid=65534'
+	wait_for_line "$TDIR/err" 'deny conn=[^ ]* pid=.* uid=65534'
 	run --separate-stderr "$PEERRELAY" send --timeout 10 --lines "$NAME" \
 	    < <(seq 1 20)
 	[ "$status" -eq 0 ] || echo "send: $stderr" >&3
@@ -147,7 +147,7 @@ allowed_during_flood() {
 	assert_equal "$made" $((4 * per))
 	stop_listener
 	assert_equal "$LSTATUS" 0
-	lines=$(grep -c 'deny pid=[0-9]* uid=65534 ' "$TDIR/err")
+	lines=$(grep -c 'deny conn=[^ ]* pid=[0-9]* uid=65534 ' "$TDIR/err")
 	summed=$(sed -n 's/^peerrelay: uid 65534: \([0-9]*\) more denials in [0-9]* s$/\1/p' \
 	    "$TDIR/err" | awk '{ s += $1 } END { print s + 0 }')
 	dropped=$(sed -n 's/^peerrelay: \([0-9]*\) log lines dropped.*/\1/p' "$TDIR/err" |
@@ -157,7 +157,7 @@ allowed_during_flood() {
 	assert_equal "$dropped" 0
 	# The rate limit: a few in full per uid and window, the rest counted.
 	[ "$lines" -lt $((made / 10)) ]
-	run grep -c 'deny pid=[0-9]* uid=33 ' "$TDIR/err"
+	run grep -c 'deny conn=[^ ]* pid=[0-9]* uid=33 ' "$TDIR/err"
 	assert_output 3
 	run grep -E '^peerrelay: uid 65534: [0-9]+ more denials in [0-9]+ s$' "$TDIR/err"
 	assert_success
@@ -177,7 +177,7 @@ allowed_during_flood() {
 	    < <(seq 1 3000)
 	assert_failure 75
 	assert_output ""
-	echo "$stderr" | grep -q 'refused: log queue full' || {
+	echo "$stderr" | grep -Eq 'refused \(request [0-9a-f]{12}-[0-9]+\.[0-9]+\): log queue full' || {
 		echo "send said: $stderr" >&3
 		return 1
 	}
@@ -192,10 +192,10 @@ allowed_during_flood() {
 	touch "$TDIR/go"
 	wait_for_line "$TDIR/err" "^peerrelay: $refused requests refused: log queue full"
 	# The count goes out first, the lines queued before it then.
-	wait_for_count "$TDIR/err" '^peerrelay: run pid=' "$ran"
-	run grep -c '^peerrelay: start pid=' "$TDIR/err"
+	wait_for_count "$TDIR/err" '^peerrelay: run conn=[^ ]* req=[^ ]* pid=' "$ran"
+	run grep -c '^peerrelay: start conn=[^ ]* req=[^ ]* pid=' "$TDIR/err"
 	assert_output "$ran"
-	run grep -c '^peerrelay: run pid=' "$TDIR/err"
+	run grep -c '^peerrelay: run conn=[^ ]* req=[^ ]* pid=' "$TDIR/err"
 	assert_output "$ran"
 }
 
@@ -284,8 +284,8 @@ while True:
 	wait "${FPIDS[@]}" || true
 	stall_figures "allowed request during a denied flood, slow log daemon" \
 	    - 2500 "${ms[@]}"
-	wait_for_line "$TDIR/syslog" '^<30>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]{8} peerrelay\[[0-9]+\]: run pid='
-	run grep -E '^<85>... .. ..:..:.. peerrelay\[[0-9]+\]: deny pid=[0-9]+ uid=65534 ' "$TDIR/syslog"
+	wait_for_line "$TDIR/syslog" '^<30>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]{8} peerrelay\[[0-9]+\]: run conn=[^ ]* req=[^ ]* pid='
+	run grep -E '^<85>... .. ..:..:.. peerrelay\[[0-9]+\]: deny conn=[^ ]* pid=[0-9]+ uid=65534 ' "$TDIR/syslog"
 	assert_success
 	# The daemon goes away; requests are served meanwhile; it comes back.
 	kill -TERM "$DPID"

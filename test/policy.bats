@@ -19,7 +19,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_equal "$stderr" ""
 	assert_printed '^pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data groups= cgroup=[^ ]* unit=[^ ]* size=5 data=hello$'
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=33 gid=33 user=www-data'
+	assert_line --regexp '^peerrelay: allow conn=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data'
 	refute_line --partial 'deny'
 }
 
@@ -31,8 +31,8 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 65534)"
 	wait_for_line "$TDIR/err" '^peerrelay: deny '
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=65534 gid=65534 user=nobody'
-	refute_line --partial 'allow pid='
+	assert_line --regexp '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=65534 gid=65534 user=nobody'
+	refute_line --partial 'allow conn='
 	assert_printed
 }
 
@@ -74,7 +74,7 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_regex "$stderr" 'refused: not allowed'
 	wait_for_line "$TDIR/err" '^peerrelay: deny '
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=65534 gid=65534 user=nobody'
+	assert_line --regexp '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=65534 gid=65534 user=nobody'
 	assert_printed
 }
 
@@ -108,8 +108,8 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	    '^pid=[0-9]+ uid=1234 gid=1234 user= group= groups=4321 cgroup=[^ ]* unit=[^ ]* size=7 data=gid4321$'
 	wait_for_line "$TDIR/err" '^peerrelay: deny .*uid=0 '
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=1234 gid=1234 '
-	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root'
+	assert_line --regexp '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=1234 gid=1234 '
+	assert_line --regexp '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root'
 }
 
 @test "default policy, root listener: root is allowed, nobody is denied (77)" {
@@ -124,8 +124,8 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_regex "$stderr" 'refused: not allowed'
 	wait_for_line "$TDIR/err" '^peerrelay: deny '
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=0 gid=0 user=root'
-	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=65534 gid=65534 user=nobody'
+	assert_line --regexp '^peerrelay: allow conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root'
+	assert_line --regexp '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=65534 gid=65534 user=nobody'
 	assert_printed '^pid=[0-9]+ uid=0 gid=0 user=root group=root groups=[0-9,]* cgroup=[^ ]* unit=[^ ]* size=8 data=fromroot$'
 }
 
@@ -142,8 +142,8 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 0)"
 	wait_for_line "$TDIR/err" '^peerrelay: deny '
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=65534 gid=65534 user=nobody'
-	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root'
+	assert_line --regexp '^peerrelay: allow conn=[^ ]* pid=[0-9]+ uid=65534 gid=65534 user=nobody'
+	assert_line --regexp '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root'
 	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups= cgroup=[^ ]* unit=[^ ]* size=10 data=fromnobody$'
 }
 
@@ -201,8 +201,8 @@ NOBODY_SWWW=(setpriv --reuid=65534 --regid=65534 --groups=33)
 	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 0)"
 	assert_printed '^pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup groups=65534 cgroup=[^ ]* unit=[^ ]* size=13 data=from-www-data$'
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: allow pid=[0-9]+ uid=65534 gid=65534 user=nobody '
-	assert_line --regexp '^peerrelay: deny pid=[0-9]+ uid=0 gid=0 user=root '
+	assert_line --regexp '^peerrelay: allow conn=[^ ]* pid=[0-9]+ uid=65534 gid=65534 user=nobody '
+	assert_line --regexp '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root '
 	stop_listener
 	# Every outside group that is not mapped is nogroup there.
 	start_listener "$NAME-2" --allow-group nogroup

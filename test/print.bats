@@ -345,7 +345,7 @@ print(len(recs))
 	run --separate-stderr "$PEERRELAY" send --lines "$NAME" <"$TDIR/in"
 	assert_equal "$status" 65
 	assert_output ""
-	assert_regex "$stderr" 'record 2 refused: too large \(200 bytes, --max-size 100\)'
+	assert_equal "$(norm_ids "$stderr")" 'peerrelay: record 2 refused (request C.2): too large (200 bytes, --max-size 100)'
 	assert_printed "${REC}size=3 data=ok1\$" "${REC}size=3 data=ok2\$"
 }
 
@@ -363,7 +363,7 @@ print(len(recs))
 	assert_equal "$stderr" ""
 	assert_printed "${REC}size=5 data=small\$"
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: refused pid=[0-9]+ uid=0 .*too large \(200 bytes, --max-size 100\)$'
+	assert_line --regexp '^peerrelay: refused conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=0 .*too large \(200 bytes, --max-size 100\)$'
 }
 
 @test "MESSAGE is sent instead of standard input" {

@@ -22,10 +22,10 @@ conn.close()
 	wait_listening "$path" $!
 }
 
-@test "hello: an empty first datagram is answered hA, records are acknowledged in counts" {
+@test "hello: an empty first datagram is answered hA and the connection's id, records are acknowledged in counts" {
 	start_listener "$NAME"
 	run python3 -c '
-import socket, sys
+import re, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect("\0" + sys.argv[1])
 s.send(b"")
@@ -34,8 +34,9 @@ for i in range(200):
 s.shutdown(socket.SHUT_WR)
 replies = list(iter(lambda: s.recv(65536), b""))
 assert replies[0] == b"hA", replies[:3]
-counts = [int(r[1:]) for r in replies[1:] if r[:1] == b"A"]
-assert len(counts) == len(replies) - 1, replies
+assert re.fullmatch(rb"i[0-9a-f]{12}-[0-9]+", replies[1]), replies[:3]
+counts = [int(r[1:]) for r in replies[2:] if r[:1] == b"A"]
+assert len(counts) == len(replies) - 2, replies
 print(sum(counts), "acknowledged in", "one" if len(counts) == 1 else "several", "replies")
 ' "${NAME#@}"
 	assert_success
@@ -58,12 +59,12 @@ s.shutdown(socket.SHUT_WR)
 replies = list(iter(lambda: s.recv(65536), b""))
 # Expand counts back into one terminal reply per request.
 seq = []
-for r in replies[1:]:
+for r in replies[2:]:
     seq += ["a"] * int(r[1:]) if r[:1] == b"A" else [r[:3].decode()]
-print(replies[0].decode(), " ".join(seq))
+print(replies[0].decode(), replies[1][:1].decode(), " ".join(seq))
 ' "${NAME#@}"
 	assert_success
-	assert_output "hA a a r65 a"
+	assert_output "hA i a a r65 a"
 }
 
 @test "without a hello every record gets its own a, as in protocol version 1" {

@@ -52,6 +52,7 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect("\0" + addr[1:])
 s.send(b"")
 assert s.recv(100) == b"hARL"
+assert s.recv(100)[:1] == b"i"
 for i, r in enumerate(reqs, 1):
     if i > 1:
         go = "%s/go.%d" % (d, i)
@@ -96,6 +97,7 @@ x0"
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" --hello 'new\0x\0\0' 'old\0\0' 'web\0\0'
 	assert_success
 	assert_output "hello=hARL
+i<conn>
 onew\\x00x
 x0
 r77 not allowed: old
@@ -113,7 +115,7 @@ x0"
 	assert_equal "$(cat "$TDIR/www/replies.4")" "oweb
 x0"
 	wait "$HOLD"
-	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=33 .* action=old reason=no such action"
+	wait_for_line "$TDIR/err" "deny conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 .* action=old reason=no such action"
 	# The log says what was loaded, once.
 	[ "$(grep -c 'reload' "$TDIR/err")" = 1 ]
 	stop_listener
@@ -135,6 +137,7 @@ x0"
 	grep -qF "reload: $TDIR/rules: refused; the old rules stay in force (1 actions)" "$TDIR/err"
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" --hello 'web\0\0' 'new\0\0'
 	assert_output "hello=hARL
+i<conn>
 oweb
 x0
 r77 not allowed: new"
@@ -145,6 +148,7 @@ r77 not allowed: new"
 	grep -qF "reload: $TDIR/rules: unsafe rules file: $TDIR/rules is writable by others" "$TDIR/err"
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" --hello 'web\0\0' 'new\0\0'
 	assert_output "hello=hARL
+i<conn>
 oweb
 x0
 r77 not allowed: new"
@@ -159,6 +163,7 @@ r77 not allowed: new"
 	grep -qF "reload: $TDIR/rules: line 3: $TDIR/missing: cannot check the command: " "$TDIR/err"
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" --hello 'web\0\0' 'new\0\0'
 	assert_output "hello=hARL
+i<conn>
 oweb
 x0
 r77 not allowed: new"
@@ -177,6 +182,7 @@ r77 not allowed: new"
 		sleep 0.05
 	done
 	assert_output "hello=hARL
+i<conn>
 onew
 x0"
 	# -q: no success line, and no error but the ones above.
@@ -204,13 +210,14 @@ x0"
 	assert_equal "$(cat "$TDIR/www/replies.2")" "r77 not allowed: web"
 	assert_equal "$(cat "$TDIR/www/replies.3")" "r77 not allowed: admin"
 	wait "$HOLD"
-	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=33 .* action=web reason=not permitted failed=users"
+	wait_for_line "$TDIR/err" "deny conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 .* action=web reason=not permitted failed=users"
 	# A new connection of its own is turned away at connect.
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" 'web\0\0'
 	assert_output "r77 not allowed (uid 33)"
 	# Root, named still, is served as before.
 	run "${ACT[@]}" "$NAME" --hello 'web\0\0' 'admin\0\0'
 	assert_output "hello=hARL
+i<conn>
 oweb
 x0
 oadmin
@@ -247,6 +254,7 @@ def conn():
     s.connect("\0" + addr[1:])
     s.send(b"")
     assert s.recv(100) == b"hARL"
+    assert s.recv(100)[:1] == b"i"
     return s
 def ask(s, req):
     s.send(req)
@@ -299,7 +307,7 @@ print(n, ok, refused, bad, file=open(d + "/counts", "w"))
 	kill -0 "$LPID"
 	! grep -q "refused; the old rules" "$TDIR/err"
 	grep -q "reloaded $TDIR/rules: 2 actions" "$TDIR/err"
-	[ "$(grep -c "start pid=.* action=keep" "$TDIR/err")" = "$n" ]
+	[ "$(grep -c "start conn=[^ ]* req=[^ ]* pid=.* action=keep" "$TDIR/err")" = "$n" ]
 	stop_listener
 	assert_equal "$LSTATUS" 0
 }

@@ -133,7 +133,7 @@ PROTO=UNIX"
 	run --separate-stderr "$PEERRELAY" send "$NAME" -- small a <"$TDIR/92"
 	assert_failure 65
 	assert_output ""
-	assert_equal "$stderr" "peerrelay: refused: too large (101 bytes, max-size 100 of small)"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): too large (101 bytes, max-size 100 of small)"
 	run --separate-stderr "$PEERRELAY" send "$NAME" -- large a <"$TDIR/92"
 	assert_success
 	run cat "$TDIR/ran"
@@ -148,7 +148,7 @@ a"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run --separate-stderr "$PEERRELAY" send "$NAME" -- small <<<"a much longer payload than ten bytes"
 	assert_failure 77
-	assert_equal "$stderr" "peerrelay: refused: not allowed: small"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): not allowed: small"
 }
 
 @test "run-as: the command runs as the user with its groups, the listener stays root" {
@@ -268,7 +268,8 @@ d"
 	wait_for_line "$TDIR/err" 'start .*action=s'
 	"$PEERRELAY" send "$NAME" -- s second </dev/null >"$TDIR/second" 2>&1 &
 	p2=$!
-	wait_for_line "$TDIR/err" 'wait .*action=s reason=serial'
+	# About the request waiting, not yet taken: its connection's first.
+	wait_for_line "$TDIR/err" '^peerrelay: wait conn=([^ ]+) req=\1\.1 pid=[0-9]+ .*action=s reason=serial$'
 	stop_listener
 	assert_equal "$LSTATUS" 0
 	wait "$p1" || s1=$?

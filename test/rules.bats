@@ -181,6 +181,7 @@ setup_file() {
 	run "${WWW[@]}" "${ACT[@]}" "$NAME" --hello 'web\0\0' 'admin\0\0' 'nosuch\0\0' 'web\0\0'
 	assert_success
 	assert_output "hello=hARL
+i<conn>
 oweb
 x0
 r77 not allowed: admin
@@ -188,18 +189,19 @@ r77 not allowed: nosuch
 oweb
 x0"
 	# The log tells the two refusals apart; the caller could not.
-	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=33 .* action=nosuch reason=no such action"
-	grep -Eq "deny pid=[0-9]+ uid=33 .* action=admin reason=not permitted failed=users" "$TDIR/err"
-	grep -Eq "start pid=[0-9]+ uid=33 gid=33 user=www-data action=web size=0" "$TDIR/err"
+	wait_for_line "$TDIR/err" "deny conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 .* action=nosuch reason=no such action"
+	grep -Eq "deny conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 .* action=admin reason=not permitted failed=users" "$TDIR/err"
+	grep -Eq "start conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data action=web size=0" "$TDIR/err"
 	[ "$(cat "$TDIR/ran")" = "web
 web" ]
 	# Nobody is in no rule: turned away at connect, as a denied peer is.
 	run "${NOBODY[@]}" "${ACT[@]}" "$NAME" 'web\0\0'
 	assert_output "r77 not allowed (uid 65534)"
-	wait_for_line "$TDIR/err" "deny pid=[0-9]+ uid=65534 .* failed=users"
+	wait_for_line "$TDIR/err" "deny conn=[^ ]* pid=[0-9]+ uid=65534 .* failed=users"
 	# Root may call its own action only.
 	run "${ACT[@]}" "$NAME" --hello 'admin\0\0' 'web\0\0'
 	assert_output "hello=hARL
+i<conn>
 oadmin
 x0
 r77 not allowed: web"
@@ -212,6 +214,7 @@ r77 not allowed: web"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run setpriv --reuid=65534 --regid=65534 --groups=4 "${ACT[@]}" "$NAME" --hello 'logs\0\0'
 	assert_output "hello=hARL
+i<conn>
 ologs
 x0"
 	run "${NOBODY[@]}" "${ACT[@]}" "$NAME" 'logs\0\0'
@@ -226,6 +229,7 @@ x0"
 	    'echo\0$(id) `id`; rm -rf / && x || y | z > /tmp/p < q * ? [a] ~ \\" \x27 #\0two words\nsecond line\t\xff\0\0'
 	assert_success
 	assert_output "hello=hARL
+i<conn>
 ofixed\\x00\$(id) \`id\`; rm -rf / && x || y | z > /tmp/p < q * ? [a] ~ \\\\\" ' #\\x00two words\\nsecond line\\t\\xff
 x0"
 	[ ! -e /tmp/p ]
@@ -239,6 +243,7 @@ x0"
 	run "${ACT[@]}" "$NAME" --hello 'alt\0ab\0\0' 'alt\0b\0\0' 'word\0ok\nrm\0\0' \
 	    'word\0ok\0\0' 'word\0\0' 'word\0a\0b\0\0'
 	assert_output "hello=hARL
+i<conn>
 r65 argument 1 refused by its slot
 ob
 x0
@@ -259,6 +264,7 @@ ok" ]
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run "${ACT[@]}" "$NAME" --hello 'opt\0x\0-v\0\0' 'opt\0-x\0-v\0\0' 'opt\0x\0v\0\0'
 	assert_output "hello=hARL
+i<conn>
 ox\\x00-v
 x0
 r65 argument 1 refused by its slot
@@ -271,10 +277,12 @@ r65 argument 2 refused by its slot"
 	start_listener "$NAME" --rules "$TDIR/rules"
 	run "${ACT[@]}" "$NAME" --hello 'in\0\0a\0b\nc\xff'
 	assert_output "hello=hARL
+i<conn>
 x0"
 	[ "$(od -An -c "$TDIR/stdin" | tr -s ' ')" = " a \\0 b \\n c 377" ]
 	run "${ACT[@]}" "$NAME" --hello 'in\0\0'
 	assert_output "hello=hARL
+i<conn>
 x0"
 	[ ! -s "$TDIR/stdin" ]
 }
@@ -289,6 +297,7 @@ x0"
 	run "${ACT[@]}" "$NAME" --hello 'a' '\0\0' "$long65"'\0\0' "a\\0$many\\0" \
 	    "a\\0$(head -c 4097 /dev/zero | tr '\0' x)\\0\\0" 'a\0ok\0\0'
 	assert_output "hello=hARL
+i<conn>
 r65 bad request: the header does not end (an empty field)
 r65 bad request: no action
 r65 bad request: an action name longer than 64 bytes
@@ -311,8 +320,8 @@ s = socket(AF_UNIX, SOCK_SEQPACKET)
 s.connect("\0" + sys.argv[1][1:])
 s.send(b"new config\n\0with a NUL")
 s.close()' "$NAME"
-	wait_for_line "$TDIR/err" "run pid=[0-9]+ uid=33 .* status=exit 0"
-	grep -Eq "start pid=[0-9]+ uid=33 .* action=default size=22" "$TDIR/err"
+	wait_for_line "$TDIR/err" "run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 .* status=exit 0"
+	grep -Eq "start conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 .* action=default size=22" "$TDIR/err"
 	printf 'new config\n\0with a NUL' | cmp - "$TDIR/stdin"
 }
 
@@ -372,6 +381,7 @@ print(n, file=open(sys.argv[3], "w"))' "$NAME" "$TDIR/www/flooding" "$TDIR/www/f
 	wait_for_file "$TDIR/www/flooding"
 	run timeout 10 "${ACT[@]}" "$NAME" --hello 'admin\0\0'
 	assert_output "hello=hARL
+i<conn>
 oadmin
 x0"
 	wait "$fpid"

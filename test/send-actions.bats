@@ -569,19 +569,19 @@ real_rules() {
 	    "permit admin user root $TDIR/argv.py admin"
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- nosuch </dev/null
 	assert_failure 77
-	assert_equal "$stderr" "peerrelay: refused: not allowed: nosuch"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): not allowed: nosuch"
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- admin </dev/null
 	assert_failure 77
-	assert_equal "$stderr" "peerrelay: refused: not allowed: admin"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): not allowed: admin"
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- show a b </dev/null
 	assert_failure 65
-	assert_equal "$stderr" "peerrelay: refused: show takes 1 argument, not 2"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): show takes 1 argument, not 2"
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- show -x </dev/null
 	assert_failure 65
-	assert_equal "$stderr" "peerrelay: refused: argument 1 refused by its slot"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): argument 1 refused by its slot"
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" -- show $'ok\nrm' </dev/null
 	assert_failure 65
-	assert_equal "$stderr" "peerrelay: refused: argument 1 refused by its slot"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): argument 1 refused by its slot"
 	run --separate-stderr "${NOBODY[@]}" "$PEERRELAY" send "$NAME" -- show ok </dev/null
 	assert_failure 77
 	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 65534)"
@@ -590,9 +590,9 @@ real_rules() {
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send --lines "$NAME" -- show -x \
 	    < <(printf 'a\nb\n')
 	assert_failure 65
-	assert_equal "$stderr" "$(printf '%s\n' \
-	    'peerrelay: record 1 refused: argument 1 refused by its slot' \
-	    'peerrelay: record 2 refused: argument 1 refused by its slot')"
+	assert_equal "$(norm_ids "$stderr")" "$(printf '%s\n' \
+	    'peerrelay: record 1 refused (request C.1): argument 1 refused by its slot' \
+	    'peerrelay: record 2 refused (request C.2): argument 1 refused by its slot')"
 	[ ! -e "$TDIR/ran" ]
 }
 
@@ -612,7 +612,7 @@ real_rules() {
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send --no-wait --null "$NAME" \
 	    < <(printf 'five\0')
 	assert_success
-	wait_for_count "$TDIR/err" "run pid=" 5
+	wait_for_count "$TDIR/err" "run conn=[^ ]* req=[^ ]* pid=" 5
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send "$NAME" six
 	assert_success
 	assert_equal "$(grep -c "start .*action=default" "$TDIR/err")" 4

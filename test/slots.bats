@@ -18,8 +18,8 @@ EMFILE_HOLD=${EMFILE_HOLD:-1}
 	    --idle-timeout 0
 	hold_conns "$NAME" 64
 	# Busy lines are rate-limited per uid: the first few are logged.
-	wait_for_count "$TDIR/err" '^peerrelay: allow pid=[0-9]+ uid=0 ' 16
-	wait_for_count "$TDIR/err" '^peerrelay: busy pid=[0-9]+ uid=0 ' 1
+	wait_for_count "$TDIR/err" '^peerrelay: allow conn=[^ ]* pid=[0-9]+ uid=0 ' 16
+	wait_for_count "$TDIR/err" '^peerrelay: busy conn=[^ ]* pid=[0-9]+ uid=0 ' 1
 	local t0 ms full more
 	t0=$(ms_now)
 	run --separate-stderr "${WWW[@]}" "$PEERRELAY" send --timeout 5 "$NAME" second-uid
@@ -33,7 +33,7 @@ EMFILE_HOLD=${EMFILE_HOLD:-1}
 	kill "$HPID"
 	stop_listener
 	assert_equal "$LSTATUS" 0
-	full=$(grep -Ec '^peerrelay: busy pid=[0-9]+ uid=0 gid=0 user=root conns=16$' "$TDIR/err")
+	full=$(grep -Ec '^peerrelay: busy conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root conns=16$' "$TDIR/err")
 	more=$(sed -n 's/^peerrelay: uid 0: \([0-9]*\) more busy refusals in [0-9]* s$/\1/p' "$TDIR/err")
 	assert_equal "$((full + ${more:-0}))" 48
 	stall_figure "a second uid's request while uid 0 holds 64 connections" "$ms" 1000
@@ -63,7 +63,7 @@ except socket.timeout:
 	assert_output "$(printf "%s\n%s" "b'r75 busy: uid 0 holds 16 connections'" "b''")"
 	assert_printed
 	run grep -E '^peerrelay: busy ' "$TDIR/err"
-	assert_output --regexp '^peerrelay: busy pid=[0-9]+ uid=0 gid=0 user=root conns=16$'
+	assert_output --regexp '^peerrelay: busy conn=[^ ]* pid=[0-9]+ uid=0 gid=0 user=root conns=16$'
 }
 
 @test "slots: send retries a busy listener until its deadline (5 s, or --timeout), then exits 75" {

@@ -175,7 +175,7 @@ s.bind(sys.argv[1])
 	assert_equal "$stderr" ""
 	assert_printed "${REC}size=6 data=second\$"
 	run cat "$TDIR/err"
-	assert_line --regexp '^peerrelay: idle pid=[0-9]+ uid=0 '
+	assert_line --regexp '^peerrelay: idle conn=[^ ]* pid=[0-9]+ uid=0 '
 }
 
 @test "--max-conns 1: a second client waits in the backlog, served after the first" {

@@ -164,9 +164,9 @@ echo "stdin=$(cat)"'
 	assert_equal "$stderr" "peerrelay: refused: not allowed (uid 65534)"
 	run grep -E '^peerrelay: (listening|allow|deny|run) ' "$TDIR/err"
 	assert_line --index 0 "peerrelay: listening on systemd socket fd 3 ($TDIR/s) (/usr/bin/cat)"
-	assert_line --index 1 --regexp '^peerrelay: allow pid=[0-9]+ uid=33 '
-	assert_line --index 2 --regexp '^peerrelay: run pid=[0-9]+ uid=33 .* status=exit 0 '
-	assert_line --index 3 --regexp '^peerrelay: deny pid=[0-9]+ uid=65534 '
+	assert_line --index 1 --regexp '^peerrelay: allow conn=[^ ]* pid=[0-9]+ uid=33 '
+	assert_line --index 2 --regexp '^peerrelay: run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 .* status=exit 0 '
+	assert_line --index 3 --regexp '^peerrelay: deny conn=[^ ]* pid=[0-9]+ uid=65534 '
 	# Same pid: systemd-socket-activate became peerrelay, title and all.
 	run ps -o args= -p "$LPID"
 	assert_output "peerrelay: listen $TDIR/s (0 active)"
@@ -185,7 +185,7 @@ echo "stdin=$(cat)"'
 	# PRT_MARK came the same way: --keep-env does pass what is there.
 	assert_line "PRT_MARK=kept"
 	refute_output --partial "LISTEN_"
-	assert_equal "$(env_names)" "$(sorted_names PATH PROTO PRT_MARK UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
+	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO PRT_MARK UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 }
 
 @test "socket activation: any parent's listening SEQPACKET socket on fd 3 (here Python's) works the same, and is left in place" {
@@ -273,13 +273,13 @@ s.connect(sys.argv[1])
 	run cat "$TDIR/syslog"
 	assert_line --index 0 --regexp "^<28>$h warning: abstract socket $NAME: anyone"
 	assert_line --index 1 --regexp "^<30>$h listening on $NAME \\($TDIR/ok\\)\$"
-	assert_line --index 2 --regexp "^<30>$h allow pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data( cgroup=[^ ]+( unit=[^ ]+)?)?\$"
-	assert_line --index 3 --regexp "^<30>$h start pid=[0-9]+ uid=33 gid=33 user=www-data size=5\$"
-	assert_line --index 4 --regexp "^<30>$h run pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 duration="
-	assert_line --index 5 --regexp "^<30>$h allow pid=[0-9]+ uid=33 "
-	assert_line --index 6 --regexp "^<30>$h start pid=[0-9]+ uid=33 "
-	assert_line --index 7 --regexp "^<27>$h error pid=[0-9]+ uid=33 gid=33 user=www-data reason=cannot run $TDIR/ok: No such file or directory\$"
-	assert_line --index 8 --regexp "^<85>$h deny pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup failed=users\$"
+	assert_line --index 2 --regexp "^<30>$h allow conn=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data( cgroup=[^ ]+( unit=[^ ]+)?)?\$"
+	assert_line --index 3 --regexp "^<30>$h start conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data size=5\$"
+	assert_line --index 4 --regexp "^<30>$h run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 duration="
+	assert_line --index 5 --regexp "^<30>$h allow conn=[^ ]* pid=[0-9]+ uid=33 "
+	assert_line --index 6 --regexp "^<30>$h start conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 "
+	assert_line --index 7 --regexp "^<27>$h error conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data reason=cannot run $TDIR/ok: No such file or directory\$"
+	assert_line --index 8 --regexp "^<85>$h deny conn=[^ ]* pid=[0-9]+ uid=65534 gid=65534 user=nobody group=nogroup failed=users\$"
 	assert_line --index 9 --regexp "^<30>$h Terminated: stopping: 0 connection"
 	# The same lines, not also on stderr.
 	run cat "$TDIR/err"
@@ -303,9 +303,10 @@ s.connect(sys.argv[1])
 	assert_equal "$(head -n 3 <<<"$root" | tr '\n' ' ')" "0 0 0 "
 	# Everything after the ids is identical, and is what it should be;
 	# but for signals 32 and 33, which glibc's posix_spawn leaves ignored
-	# and --run-as (vfork, then execve) leaves at their default like all.
-	assert_equal "$(tail -n +4 <<<"$nobody" | grep -v ^SigIgn:)" \
-	    "$(tail -n +4 <<<"$root" | grep -v ^SigIgn:)"
+	# and --run-as (vfork, then execve) leaves at their default like all;
+	# and the ids, which are two listeners'.
+	assert_equal "$(tail -n +4 <<<"$nobody" | grep -v -e ^SigIgn: -e ^PEERRELAY_)" \
+	    "$(tail -n +4 <<<"$root" | grep -v -e ^SigIgn: -e ^PEERRELAY_)"
 	run tail -n +4 <<<"$nobody"
 	assert_line --index 0 "cwd=$TDIR umask=$(umask)"
 	assert_line --index 1 "own process group"

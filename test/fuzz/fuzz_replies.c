@@ -2,8 +2,9 @@
  * Fuzz send's reply handling: a sequence of records sent and replies
  * taken, as a listener might interleave them, after a hello said (with or
  * without an ACTION) or none. Counts never go wrong (no more answered
- * than sent, in order), and the exit status is one the man page gives for
- * what happened.
+ * than sent, in order), a connection id is taken only once after the
+ * hello's answer and only as the protocol spells one, and the exit status
+ * is one the man page gives for what happened.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -78,6 +79,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    c.last_answered < last || c.last_answered > recno)
 			abort();
 		last = c.last_answered;
+		/* An id: only after the hello's answer, as 'i' spells it. */
+		if (c.conn_id[0] != '\0' && (!c.said_hello ||
+		    strspn(c.conn_id, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+		    strlen(c.conn_id) || strlen(c.conn_id) > PROTO_MAX_CONN_ID))
+			abort();
 	}
 	c.closed = (data[0] & 4) != 0;
 	status = replies_status(&c);

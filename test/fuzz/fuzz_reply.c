@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../src/proto.h"
 
@@ -27,6 +28,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.type == PROTO_SIGNAL && (r.status < 129 ||
 	    r.status > 128 + PROTO_MAX_SIGNAL))
 		abort();
+	/*
+	 * A connection id reaches a terminal and a user's report: 1 to
+	 * PROTO_MAX_CONN_ID letters, digits, '-' and '_', and it answers
+	 * nothing.
+	 */
+	if (r.type == PROTO_CONN_ID) {
+		if (r.len == 0 || r.len > PROTO_MAX_CONN_ID || r.terminal ||
+		    r.data != buf + 1 || r.len != size - 1)
+			abort();
+		for (i = 0; i < r.len; i++)
+			if (strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+			    r.data[i]) == NULL || r.data[i] == '\0')
+				abort();
+	}
 	/* A reason reaches a terminal: printable ASCII only, and bounded. */
 	if (r.type == PROTO_REFUSED) {
 		proto_reason(&r, reason, sizeof(reason));

@@ -143,6 +143,17 @@ encoders(void)
 	    &r) == 0 && r.type == PROTO_TIMEOUT && r.terminal &&
 	    r.count == 1 && r.status == EX_TEMPFAIL,
 	    "timed out (then killed): 't', status 75");
+	CHECK(decoded(buf, proto_conn_id(buf, sizeof(buf),
+	    "4f1c2a9be03d-17"), &r) == 0 && r.type == PROTO_CONN_ID &&
+	    !r.terminal && r.count == 0 && r.len == 15 &&
+	    memcmp(r.data, "4f1c2a9be03d-17", 15) == 0,
+	    "connection id: 'i' and the id, answers no request");
+	CHECK(proto_conn_id(buf, sizeof(buf), "") == -1 &&
+	    proto_conn_id(buf, sizeof(buf), "a.1") == -1 &&
+	    proto_conn_id(buf, sizeof(buf), "a b") == -1 &&
+	    proto_conn_id(buf, 10, "4f1c2a9be03d-17") == -1,
+	    "an empty id, one with '.' or a space, or one that does not "
+	    "fit is not built");
 	CHECK(proto_ack(buf, 1) == -1 && proto_hello(buf, 2, 0) == -1 &&
 	    proto_hello(buf, 4, 1) == -1 &&
 	    proto_acks(buf, 3, 12) == -1 &&
@@ -171,6 +182,20 @@ main(void)
 	    "r77 decodes to 77");
 	CHECK(proto_decode("r0 x", 4, &r) == -1, "r0 is malformed");
 	CHECK(proto_decode("A0", 2, &r) == -1, "A0 is malformed");
+	CHECK(proto_decode("i", 1, &r) == -1 &&
+	    proto_decode("iab.1", 5, &r) == -1 &&
+	    proto_decode("i\x1b[2J", 5, &r) == -1 &&
+	    proto_decode("ia\0b", 4, &r) == -1,
+	    "an 'i' with no id, a '.', a control byte or a NUL is malformed");
+	memset(big, 'a', sizeof(big));
+	big[0] = 'i';
+	CHECK(proto_decode(big, PROTO_MAX_CONN_ID + 1, &r) == 0 &&
+	    r.type == PROTO_CONN_ID && r.len == PROTO_MAX_CONN_ID &&
+	    proto_decode(big, PROTO_MAX_CONN_ID + 2, &r) == -1,
+	    "an 'i' id of %d bytes is taken, one byte more is malformed",
+	    PROTO_MAX_CONN_ID);
+	CHECK(proto_decode("iAz09-_", 7, &r) == 0 && r.len == 6,
+	    "an 'i' id of letters, digits, '-' and '_' is taken");
 	CHECK(proto_decode("A12", 3, &r) == 0 && r.count == 12 && r.terminal,
 	    "A12 answers 12 requests");
 	CHECK(proto_decode("z?", 2, &r) == 0 && r.type == 0 && !r.terminal,
