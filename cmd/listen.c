@@ -64,6 +64,7 @@ static const char listen_usage[] =
 "      --run-as USER[:GROUP]     run COMMAND as USER with USER's groups (root);\n"
 "                                a user of its own, never nobody\n"
 "      --syslog                  log to /dev/log, not stderr (69 if unreachable)\n"
+"      --log-format text|json    log lines as text (default) or JSON objects\n"
 "      --check                   validate, print the effective policy, exit\n"
 "  -q, --quiet                   log only denials and errors\n"
 "  -v, --verbose                 log more\n"
@@ -83,7 +84,7 @@ parse_switches(int argc, char **argv, struct config *c)
 {
 	enum { OPT_ALLOW_ANY = 256, OPT_ONCE, OPT_RUN_AS, OPT_SYSLOG,
 	    OPT_CHECK, OPT_STOP_TIMEOUT, OPT_PER_UID, OPT_REQ_UNIT,
-	    OPT_REQ_CGROUP, OPT_RULES };
+	    OPT_REQ_CGROUP, OPT_RULES, OPT_LOG_FORMAT };
 	static const struct option longopts[] = {
 		{ "allow-user",		required_argument, NULL, 'u' },
 		{ "allow-group",	required_argument, NULL, 'g' },
@@ -106,6 +107,8 @@ parse_switches(int argc, char **argv, struct config *c)
 		{ "keep-env",		required_argument, NULL, 'e' },
 		{ "run-as",		required_argument, NULL, OPT_RUN_AS },
 		{ "syslog",		no_argument,	   NULL, OPT_SYSLOG },
+		{ "log-format",		required_argument, NULL,
+		    OPT_LOG_FORMAT },
 		{ "check",		no_argument,	   NULL, OPT_CHECK },
 		{ "quiet",		no_argument,	   NULL, 'q' },
 		{ "verbose",		no_argument,	   NULL, 'v' },
@@ -149,6 +152,13 @@ parse_switches(int argc, char **argv, struct config *c)
 			    &errstr) == -1)
 				errx(EX_USAGE, "--require-cgroup %s: %s", optarg,
 				    errstr);
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "text") != 0 &&
+			    strcmp(optarg, "json") != 0)
+				errx(EX_USAGE, "--log-format %s: not text or "
+				    "json", optarg);
+			c->log_json = strcmp(optarg, "json") == 0;
 			break;
 		case OPT_RULES:
 			if (*optarg == '\0')
@@ -279,6 +289,16 @@ parse_operands(int argc, char **argv, int dashdash, struct config *c)
 	c->command = argv + 1;
 }
 
+/* A start that cannot go on: msg logged in the log's format, then exit. */
+static void __attribute__((noreturn))
+fail(const struct config *c, int status, const char *msg)
+{
+	if (!c->log_json)
+		errx(status, "%s", msg);
+	log_line(LOG_ALWAYS, "%s", msg);
+	exit(status);
+}
+
 int
 cmd_listen(int argc, char **argv)
 {
@@ -296,14 +316,17 @@ cmd_listen(int argc, char **argv)
 	closefrom(activate_env(&c.act) ? ACTIVATE_FD + 1 : ACTIVATE_FD);
 	dashdash = parse_switches(argc, argv, &c);
 	parse_operands(argc - optind, argv + optind, dashdash, &c);
+	/* From here on, every line the listener writes is in its format. */
+	if (c.log_json)
+		log_set_json();
 	if (config_rules(&c, msg, sizeof(msg)) == -1)
-		errx(EX_USAGE, "%s", msg);
+		fail(&c, EX_USAGE, msg);
 	/* An ADDRESS was given after all: systemd's socket is not used. */
 	if (c.act.state == ACTIVATE_OURS && !c.activated)
 		close(ACTIVATE_FD);
 	if (c.check) {
 		if (config_check(&c, NULL, &f) == -1)
-			errx(f.status, "%s", f.msg);
+			fail(&c, f.status, f.msg);
 		if (config_print(&c) == -1)
 			err(EX_SOFTWARE, "stdout");
 		config_free(&c);
@@ -318,7 +341,7 @@ cmd_listen(int argc, char **argv)
 	sigaddset(&hup, SIGHUP);
 	(void)sigprocmask(SIG_BLOCK, &hup, NULL);
 	if (config_check(&c, &lfd, &f) == -1)
-		errx(f.status, "%s", f.msg);
+		fail(&c, f.status, f.msg);
 	if (c.syslog) {
 		log_set_syslog(c.logfd);
 		c.logfd = -1;	/* the log's now */

@@ -15,7 +15,8 @@ _peerrelay()
 	    --require-unit --require-cgroup --rules --format
 	    --max-size --max-conns --max-conns-per-uid --timeout --idle-timeout
 	    --stop-timeout --once --mode
-	    --owner --keep-env --run-as --syslog --check --quiet --verbose
+	    --owner --keep-env --run-as --syslog --log-format --check --quiet
+	    --verbose
 	    --help"
 	local send_opts="--lines --null --list --expect-user --expect-group
 	    --no-wait --timeout --help"
@@ -65,6 +66,10 @@ _peerrelay()
 			;;
 		-f|--format)
 			_peerrelay_reply -W "text json raw" -- "$cur"
+			return 0
+			;;
+		--log-format)
+			_peerrelay_reply -W "text json" -- "$cur"
 			return 0
 			;;
 		--rules)

@@ -68,20 +68,20 @@ action_judge(const struct rules *rs, const struct peer *p, int header,
 	log_escape(a->rq.action, name, sizeof(name));
 	snprintf(reply, sizeof(reply), "not allowed: %s", a->rq.action);
 	if ((r = rules_find(rs, a->rq.action)) == NULL) {
-		snprintf(log, sizeof(log), "action=%s reason=no such action",
+		snprintf(log, sizeof(log), "action=%s\treason=no such action",
 		    name);
 		return refuse(a, EX_NOPERM, reply, log);
 	}
 	if ((why = rules_permits(r, p)) != NULL) {
-		snprintf(log, sizeof(log), "action=%s reason=not permitted "
-		    "failed=%s", name, why);
+		snprintf(log, sizeof(log), "action=%s\treason=not permitted"
+		    "\tfailed=%s", name, why);
 		return refuse(a, EX_NOPERM, reply, log);
 	}
 	/* Only now: a caller not permitted learns nothing of the rule. */
 	if (r->opts.max_size > 0 && len > r->opts.max_size) {
 		snprintf(reply, sizeof(reply), "too large (%zu bytes, "
 		    "max-size %zu of %s)", len, r->opts.max_size, name);
-		snprintf(log, sizeof(log), "action=%s reason=too large (%zu "
+		snprintf(log, sizeof(log), "action=%s\treason=too large (%zu "
 		    "bytes, max-size %zu)", name, len, r->opts.max_size);
 		return refuse(a, EX_DATAERR, reply, log);
 	}
@@ -91,13 +91,13 @@ action_judge(const struct rules *rs, const struct peer *p, int header,
 			snprintf(reply, sizeof(reply), "%s takes %zu "
 			    "argument%s, not %zu", name, r->nslots,
 			    r->nslots == 1 ? "" : "s", a->rq.nargs);
-			snprintf(log, sizeof(log), "action=%s reason=%zu "
+			snprintf(log, sizeof(log), "action=%s\treason=%zu "
 			    "arguments for %zu slots", name, a->rq.nargs,
 			    r->nslots);
 		} else {
 			snprintf(reply, sizeof(reply), "argument %zu refused "
 			    "by its slot", bad);
-			snprintf(log, sizeof(log), "action=%s reason=argument "
+			snprintf(log, sizeof(log), "action=%s\treason=argument "
 			    "%zu refused by its slot", name, bad);
 		}
 		return refuse(a, EX_DATAERR, reply, log);

@@ -64,7 +64,7 @@ int
 admit(int fd, const struct config *cfg, const struct conn *all,
     struct peer *p)
 {
-	char		 msg[128], cg[LOG_CGROUP_SIZE];
+	char		 msg[128], who[LOG_WHO_SIZE];
 	const char	*unmet, *why;
 	unsigned int	 held;
 
@@ -87,8 +87,8 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 	if (cfg->rules_file != NULL ? (unmet = rules_admits(&cfg->rules, p))
 	    != NULL && strcmp(unmet, "users") == 0 :
 	    !policy_allows(&cfg->policy, p)) {
-		log_peer(LOG_ALWAYS, "deny", p, "group=%s failed=users",
-		    p->group);
+		log_peer(LOG_ALWAYS, "deny", p, "%s\tfailed=users",
+		    log_who(p, who, sizeof(who)));
 		turn_away(fd, msg, proto_denial(msg, sizeof(msg),
 		    (unsigned long)p->uid));
 		peer_free(p);
@@ -99,9 +99,9 @@ admit(int fd, const struct config *cfg, const struct conn *all,
 	if ((unmet = cfg->rules_file != NULL ? rules_admits(&cfg->rules, p) :
 	    policy_unmet(&cfg->policy, p)) != NULL) {
 		why = peer_cgroup_why(p);
-		log_peer(LOG_ALWAYS, "deny", p, "group=%s%s failed=%s%s%s",
-		    p->group, log_cgroup(p, cg, sizeof(cg)), unmet,
-		    why != NULL ? " reason=" : "", why != NULL ? why : "");
+		log_peer(LOG_ALWAYS, "deny", p, "%s\tfailed=%s%s%s",
+		    log_who(p, who, sizeof(who)), unmet,
+		    why != NULL ? "\treason=" : "", why != NULL ? why : "");
 		turn_away(fd, msg, proto_denial(msg, sizeof(msg),
 		    (unsigned long)p->uid));
 		peer_free(p);
@@ -134,12 +134,12 @@ admit_sender(const struct peer *p, const struct dgram *d)
 		return NULL;
 	/* uc == NULL too, for the analyzers that do not look into peer.c. */
 	if (uc == NULL || !peer_cred_known(p, uc)) {
-		log_peer(LOG_ALWAYS, "handed-on", p, "ids=%s "
+		log_peer(LOG_ALWAYS, "handed-on", p, "ids=%s\t"
 		    "reason=no sender credentials", peer_ids_source(p));
 		return "no sender credentials";
 	}
-	log_peer(LOG_ALWAYS, "handed-on", p, "sender_pid=%ld sender_uid=%lu "
-	    "sender_gid=%lu uids=%lu,%lu,%lu gids=%lu,%lu,%lu ids=%s "
+	log_peer(LOG_ALWAYS, "handed-on", p, "sender_pid=%ld\tsender_uid=%lu\t"
+	    "sender_gid=%lu\tuids=%lu,%lu,%lu\tgids=%lu,%lu,%lu\tids=%s\t"
 	    "reason=connection handed on to another process",
 	    (long)uc->pid, (unsigned long)uc->uid, (unsigned long)uc->gid,
 	    (unsigned long)p->uids[0], (unsigned long)p->uids[1],

@@ -49,6 +49,7 @@ struct config {
 	int			 activated;	/* no ADDRESS: systemd's fd 3 */
 	int			 check;		/* --check: validate, print */
 	int			 syslog;
+	int			 log_json;	/* --log-format json */
 	int			 logfd;		/* --syslog: /dev/log, or -1 */
 	const char		*run_as;	/* --run-as as given, or NULL */
 	struct runas		 runas;

@@ -85,13 +85,14 @@ config_reload(struct config *c)
 	struct fault	 f;
 
 	if (config_load_rules(c, &rs, "reload: ", &f) == -1) {
-		log_line(LOG_ALWAYS, "reload: %s: refused; the old rules stay "
-		    "in force (%zu actions)", c->rules_file, c->rules.n);
+		log_event(LOG_ALWAYS, "reload", "reload: %s: refused; the old "
+		    "rules stay in force (%zu actions)", c->rules_file,
+		    c->rules.n);
 		return -1;
 	}
 	rules_free(&c->rules);
 	c->rules = rs;
-	log_line(LOG_NORMAL, "reloaded %s: %zu actions", c->rules_file,
-	    c->rules.n);
+	log_event(LOG_NORMAL, "reload", "reloaded %s: %zu actions",
+	    c->rules_file, c->rules.n);
 	return 0;
 }

@@ -75,7 +75,7 @@ int
 conn_open(struct conn *c, int fd, const struct config *cfg,
     const struct spawner *sp, const struct conn *all)
 {
-	char	 cg[LOG_CGROUP_SIZE];
+	char	 who[LOG_WHO_SIZE];
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -91,8 +91,8 @@ conn_open(struct conn *c, int fd, const struct config *cfg,
 		conn_refuse(c, EX_SOFTWARE, "internal error");
 		c->eof = 1;
 	}
-	log_peer(LOG_NORMAL, "allow", &c->peer, "group=%s%s", c->peer.group,
-	    log_cgroup(&c->peer, cg, sizeof(cg)));
+	log_peer(LOG_NORMAL, "allow", &c->peer, "%s",
+	    log_who(&c->peer, who, sizeof(who)));
 	return 1;
 }
 
@@ -108,8 +108,8 @@ conn_close(struct conn *c, const char *why)
 {
 	if (c->stop_refused > 0)
 		log_peer(LOG_NORMAL, "refused", &c->peer,
-		    "reason=listener stopping count=%lu", c->stop_refused);
-	log_peer(LOG_VERBOSE, "close", &c->peer, "requests=%llu reason=%s",
+		    "reason=listener stopping\tcount=%lu", c->stop_refused);
+	log_peer(LOG_VERBOSE, "close", &c->peer, "requests=%llu\treason=%s",
 	    c->requests, why);
 	close(c->fd);
 	c->fd = -1;

@@ -190,7 +190,7 @@ job_finish(struct job *j, int ws, const struct rusage *ru,
 	if (job_report(j, &r) == 0) {
 		ws = r.ws;
 		snprintf(left, sizeof(left), r.unended > 0 ?
-		    "leftovers=%u unended=%u" : "leftovers=%u", r.leftovers,
+		    "leftovers=%u\tunended=%u" : "leftovers=%u", r.leftovers,
 		    r.unended);
 	} else
 		snprintf(left, sizeof(left), "leftovers=unknown");
@@ -208,8 +208,8 @@ job_finish(struct job *j, int ws, const struct rusage *ru,
 	n = proto_status(msg, sizeof(msg), ws, j->timed_out);
 	if (!*to->gone && outq_put(to->q, msg[0], msg + 1, (size_t)n - 1) == -1)
 		*to->gone = 1;
-	log_peer(LOG_NORMAL, "run", p, "status=%s duration=%.3fs cpu=%.3fs %s "
-	    "in=%zu out=%llu sha256=%s", status,
+	log_peer(LOG_NORMAL, "run", p, "status=%s\tduration=%.3fs\tcpu=%.3fs\t%s\t"
+	    "in=%zu\tout=%llu\tsha256=%s", status,
 	    (double)(now_ms() - j->start_ms) / 1000.0,
 	    (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
 	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6, left,

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "logjson.h"
 #include "logq.h"
 
 #define HDR		4	/* an entry: length (2 bytes), lossy, pad */
@@ -32,6 +33,7 @@ static struct {
 	int			 syslog;	/* else stderr */
 	int			 fd;		/* the /dev/log socket; -1: away */
 	int			 back;		/* reconnected: say what was lost */
+	int			 json;		/* lines are JSON objects */
 	long long		 retry_ms;
 	char			*buf;
 	size_t			 size;		/* of buf */
@@ -65,6 +67,34 @@ logq_open_syslog(void)
 	return fd;
 }
 
+/* --log-format json: lines are objects, on stderr without "peerrelay: ". */
+void
+logq_set_json(void)
+{
+	q.json = 1;
+}
+
+/*
+ * What the queue says of itself (msg, of count lines), as a line of the
+ * log's format into out (LOGQ_LINE bytes): the event "dropped" in JSON.
+ */
+static const char *
+own_line(char *out, const char *msg, unsigned long long count)
+{
+	char	 line[160], t[LOGJSON_TIME];
+	int	 n;
+
+	if (!q.json)
+		return msg;
+	n = snprintf(line, sizeof(line), "dropped\tcount=%llu\tmessage=%s",
+	    count, msg);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return msg;
+	logjson_time(t, sizeof(t));
+	(void)logjson_render(out, LOGQ_LINE, line, (size_t)n, t);
+	return out;
+}
+
 /* From now on lines go to fd, a socket from logq_open_syslog. */
 void
 logq_set_syslog(int fd)
@@ -85,7 +115,8 @@ format(char *out, size_t size, int pri, const char *msg, size_t len)
 	if (len > LOGQ_LINE)
 		len = LOGQ_LINE;
 	if (!q.syslog) {
-		n = snprintf(out, size, "peerrelay: %.*s\n", (int)len, msg);
+		n = snprintf(out, size, "%s%.*s\n", q.json ? "" : "peerrelay: ",
+		    (int)len, msg);
 		return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 	}
 	t = time(NULL);
@@ -141,7 +172,8 @@ static int
 reports(void)
 {
 	unsigned long long	*count;
-	char			 msg[96], line[160];
+	char			 msg[96], line[LOGQ_LINE + 64], js[LOGQ_LINE];
+	const char		*m;
 	size_t			 n, done;
 
 	for (;;) {
@@ -159,8 +191,9 @@ reports(void)
 			    "log queue full", q.refused);
 		} else
 			return 1;
-		n = format(line, sizeof(line), LOG_DAEMON | LOG_WARNING, msg,
-		    strlen(msg));
+		m = own_line(js, msg, *count);
+		n = format(line, sizeof(line), LOG_DAEMON | LOG_WARNING, m,
+		    strlen(m));
 		done = 0;
 		if (dest_write(line, n, &done) == 0)
 			return 0;
@@ -339,7 +372,8 @@ logq_stop(void)
 	struct pollfd		 pfd;
 	long long		 end = now_ms() + LOGQ_WAIT_MS, now;
 	unsigned long long	 left = 0;
-	char			 msg[64];
+	char			 msg[64], js[LOGQ_LINE];
+	const char		*m;
 
 	if (!q.running)
 		return;
@@ -364,8 +398,9 @@ logq_stop(void)
 		    left);
 		pfd.fd = q.syslog ? q.fd : STDERR_FILENO;
 		pfd.events = POLLOUT;
+		m = own_line(js, msg, left);
 		if (pfd.fd != -1 && poll(&pfd, 1, 0) == 1)
-			logq_direct(LOG_DAEMON | LOG_WARNING, msg, strlen(msg));
+			logq_direct(LOG_DAEMON | LOG_WARNING, m, strlen(m));
 	}
 	free(q.buf);
 	q.buf = NULL;

@@ -25,6 +25,7 @@ enum logq_class {
 
 int		logq_open_syslog(void);
 void		logq_set_syslog(int);
+void		logq_set_json(void);
 int		logq_start(unsigned int);
 void		logq_stop(void);
 int		logq_running(void);

@@ -77,7 +77,7 @@ serial_waits(struct conn *c, const struct conn *all, unsigned int n,
 				/* About the request not yet taken: the next. */
 				c->peer.req = c->requests + 1;
 				log_peer(LOG_VERBOSE, "wait", &c->peer,
-				    "action=%s reason=serial", r->action);
+				    "action=%s\treason=serial", r->action);
 				c->peer.req = 0;
 			}
 			return 1;

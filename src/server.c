@@ -125,8 +125,8 @@ server_stop(struct server *s, const char *sig)
 {
 	unsigned int	 i;
 
-	log_line(LOG_NORMAL, "%s: stopping: %u connection(s), %u command(s) "
-	    "running", sig, s->nconns, server_running(s));
+	log_event(LOG_NORMAL, "stopping", "%s: stopping: %u connection(s), "
+	    "%u command(s) running", sig, s->nconns, server_running(s));
 	s->stopping = 1;
 	server_stop_listening(s);
 	for (i = 0; i < s->cfg->max_conns; i++)
@@ -143,7 +143,7 @@ server_end_jobs(struct server *s, const char *why)
 	long long	 now = now_ms();
 	unsigned int	 i;
 
-	log_line(LOG_ALWAYS, "%s: ending %u command(s)", why,
+	log_event(LOG_ALWAYS, "ending", "%s: ending %u command(s)", why,
 	    server_running(s));
 	s->ending = 1;
 	for (i = 0; i < s->cfg->max_conns; i++)
@@ -194,7 +194,7 @@ server_signals(struct server *s)
 				server_end_jobs(s, why);
 				break;
 			}
-			log_line(LOG_ALWAYS, "third %s: exiting now",
+			log_event(LOG_ALWAYS, "exiting", "third %s: exiting now",
 			    strsignal((int)si.ssi_signo));
 			for (i = 0; i < s->cfg->max_conns; i++)
 				if (s->conns[i].fd != -1)
@@ -288,6 +288,7 @@ server_run(struct config *cfg, int lfd)
 {
 	struct server	 s;
 	unsigned int	 i;
+	int		 status;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
@@ -300,13 +301,13 @@ server_run(struct config *cfg, int lfd)
 			    "squat the name first (clients: use "
 			    "--expect-user)", cfg->addr.text);
 		if (cfg->rules_file != NULL)
-			log_line(LOG_NORMAL, "listening on %s (rules %s: %zu "
-			    "actions)", cfg->addr.text, cfg->rules_file,
-			    cfg->rules.n);
+			log_event(LOG_NORMAL, "listening", "listening on %s "
+			    "(rules %s: %zu actions)", cfg->addr.text,
+			    cfg->rules_file, cfg->rules.n);
 		else
-			log_line(LOG_NORMAL, "listening on %s (%s)",
-			    cfg->addr.text, cfg->command != NULL ? s.sp.path :
-			    "print mode");
+			log_event(LOG_NORMAL, "listening", "listening on %s "
+			    "(%s)", cfg->addr.text, cfg->command != NULL ?
+			    s.sp.path : "print mode");
 		server_loop(&s);
 	}
 	server_stop_listening(&s);
@@ -323,8 +324,9 @@ server_run(struct config *cfg, int lfd)
 		close(s.sfd);
 	if (!s.failed && fflush(stdout) == EOF)
 		server_fail(&s, "stdout");
+	status = s.failed ? EX_SOFTWARE : cfg->once && !s.cut_short ?
+	    s.last_status : 0;
+	log_event(LOG_NORMAL, "shutdown", "exiting with status %d", status);
 	log_stop();
-	if (s.failed)
-		return EX_SOFTWARE;
-	return cfg->once && !s.cut_short ? s.last_status : 0;
+	return status;
 }
