@@ -100,7 +100,7 @@ check-asan: deps
 # libFuzzer targets for every parser of outside input; FUZZ_SECONDS each.
 FUZZ_SECONDS ?=	60
 FUZZ_TARGETS =	addr options reply record input replies status cgroup rules \
-		request
+		request logjson
 FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
 		src/peer.c src/peer_examine.c src/pattern.c src/privdrop.c \
 		src/proto.c src/record.c src/regcost.c src/request.c src/rule.c \
@@ -109,12 +109,14 @@ FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c
 FUZZ_MORE_request = src/action.c src/denials.c src/list.c src/log.c \
-		src/logq.c
+		src/logjson.c src/logq.c
+FUZZ_MORE_logjson = src/denials.c src/log.c src/logjson.c src/logq.c
 FUZZ_MORE_replies = src/client.c src/client_header.c src/hello.c src/input.c \
 		src/mmsg.c src/replies.c
 
 test/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/json_check.h $(FUZZ_SRCS) \
-    $(FUZZ_MORE_input) $(FUZZ_MORE_request) $(FUZZ_MORE_replies) $(HDRS)
+    $(FUZZ_MORE_input) $(FUZZ_MORE_request) $(FUZZ_MORE_replies) \
+    $(FUZZ_MORE_logjson) $(HDRS)
 	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(BSD_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_MORE_$*) $(BSD_LIBS)

@@ -287,6 +287,25 @@ log_escape(const char *s, char *buf, size_t size)
 }
 
 /*
+ * The literal key after buf's k bytes, with room left for a cut's mark; 0,
+ * or -1 when there is none (the mark put instead, where it fits).
+ */
+static int
+put_key(char *buf, size_t *k, size_t size, const char *key)
+{
+	size_t	 n = strlen(key);
+
+	if (*k + n + sizeof("[...]") > size) {
+		if (*k + sizeof("[...]") <= size)
+			memcpy(buf + *k, "[...]", sizeof("[...]"));
+		return -1;
+	}
+	memcpy(buf + *k, key, n + 1);
+	*k += n;
+	return 0;
+}
+
+/*
  * "group=GROUP cgroup=PATH unit=UNIT" (cgroup and unit where they were
  * read; tab-separated, escaped), for allow and deny lines; cut to size,
  * marked, when too long.
@@ -294,20 +313,16 @@ log_escape(const char *s, char *buf, size_t size)
 const char *
 log_who(const struct peer *p, char *buf, size_t size)
 {
-	size_t	 k;
+	size_t	 k = 0;
 
 	buf[0] = '\0';
-	if (size < 64)
+	if (put_key(buf, &k, size, "group=") == -1 ||
+	    put_escaped(buf, &k, size, p->group) == -1 || p->cgroup == NULL ||
+	    put_key(buf, &k, size, "\tcgroup=") == -1 ||
+	    put_escaped(buf, &k, size, p->cgroup) == -1 || p->unit == NULL ||
+	    put_key(buf, &k, size, "\tunit=") == -1)
 		return buf;
-	k = strlcpy(buf, "group=", size);
-	if (put_escaped(buf, &k, size, p->group) == -1 || p->cgroup == NULL)
-		return buf;
-	k += strlcpy(buf + k, "\tcgroup=", size - k);
-	if (put_escaped(buf, &k, size, p->cgroup) == -1 || p->unit == NULL)
-		return buf;
-	k += strlcpy(buf + k, "\tunit=", size - k);
-	if (k < size)
-		(void)put_escaped(buf, &k, size, p->unit);
+	(void)put_escaped(buf, &k, size, p->unit);
 	return buf;
 }
 

@@ -197,7 +197,9 @@ logjson_render(char *out, size_t size, const char *line, size_t len,
 	if (tab == NULL)
 		tab = end;
 	put(&o, "{\"event\":", 9);
-	put_string(&o, p, (size_t)(tab - p));
+	/* An event is a short name: cut, it and the time fit any room. */
+	put_string(&o, p, (size_t)(tab - p) < LOGJSON_EVENT ?
+	    (size_t)(tab - p) : LOGJSON_EVENT);
 	put(&o, ",\"time\":", 8);
 	put_string(&o, time, strlen(time));
 	for (p = tab; p < end && !o.full; p = tab) {

@@ -6,8 +6,9 @@
 
 /* What ends an object cut to size. */
 #define LOGJSON_CUT	",\"truncated\":true}"
-/* The least room an object needs: event, time, the mark. */
-#define LOGJSON_MIN	256
+/* The longest event name, and the least room an object needs. */
+#define LOGJSON_EVENT	32
+#define LOGJSON_MIN	320
 
 /* Room for logjson_time's stamp. */
 #define LOGJSON_TIME	40
