@@ -192,6 +192,7 @@ logjson_render(char *out, size_t size, const char *line, size_t len,
 	struct out	 o = { out, size - sizeof(LOGJSON_CUT), 0, 0 };
 	const char	*p = line, *end = line + len, *tab, *eq;
 	size_t		 saved;
+	int		 cut;
 
 	tab = memchr(p, '\t', len);
 	if (tab == NULL)
@@ -217,9 +218,10 @@ logjson_render(char *out, size_t size, const char *line, size_t len,
 			o.len = saved;
 	}
 	/* Room for the mark and the brace was kept back from the start. */
+	cut = o.full;
 	o.size = size;
 	o.full = 0;
-	if (p < end)
+	if (cut)
 		put(&o, LOGJSON_CUT, sizeof(LOGJSON_CUT) - 2);
 	put(&o, "}", 1);
 	out[o.len] = '\0';
