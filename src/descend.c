@@ -20,6 +20,10 @@
 
 #include "descend.h"
 
+/* Not pinned, or a child of ours signalled by its pid, not a pidfd. */
+#define UNPINNED	(-1)
+#define BY_PID		(-2)
+
 /* One process of the snapshot: its pid, its parent's, its pidfd once pinned. */
 struct proc {
 	pid_t	 pid, ppid;
@@ -82,7 +86,7 @@ snapshot(struct proc **out, size_t *np)
 		}
 		v[n].pid = (pid_t)pid;
 		v[n].ppid = ppid;
-		v[n].pidfd = -1;
+		v[n].pidfd = UNPINNED;
 		n++;
 	}
 	closedir(dir);
@@ -105,32 +109,45 @@ exited(int pidfd)
  * pidfd's process still has that parent: its parent's pid read again after
  * the pidfd was taken, and then both still alive, so neither pid had passed
  * to another process in between. The parent is this process (parent NULL)
- * or one confirmed before.
+ * or one confirmed before. A child of ours no pidfd can be had for (no
+ * pidfd_open, or no descriptor left) is signalled by its pid, which cannot
+ * pass on before we reap it; what is below it waits for a later round.
  */
 static int
 confirm(struct proc *c, const struct proc *parent)
 {
-	if ((c->pidfd = pidfd_open(c->pid, 0)) == -1)
-		return 0;
+	if ((c->pidfd = pidfd_open(c->pid, 0)) == -1) {
+		c->pidfd = parent == NULL ? BY_PID : UNPINNED;
+		return parent == NULL && stat_ppid(c->pid) == c->ppid;
+	}
 	if (stat_ppid(c->pid) != c->ppid || exited(c->pidfd) ||
 	    (parent != NULL && exited(parent->pidfd))) {
 		close(c->pidfd);
-		c->pidfd = -1;
+		c->pidfd = UNPINNED;
 		return 0;
 	}
 	return 1;
 }
 
+static int
+send_sig(const struct proc *c, int sig)
+{
+	return c->pidfd == BY_PID ? kill(c->pid, sig) :
+	    pidfd_send_signal(c->pidfd, sig, NULL, 0);
+}
+
 /*
  * Send sig to every descendant of this process found alive now (SIGTERM
- * with a SIGCONT behind it, so a stopped one hears it), and call seen for
- * every one signalled. Counts what was signalled and what refused it
- * (EPERM: a process this one may not signal). -1 with errno when /proc
- * cannot be read.
+ * with a SIGCONT behind it, so a stopped one hears it), but those below a
+ * child skip says to leave, and call seen for every one signalled. The
+ * whole tree is confirmed first, then signalled, so no parent dies of the
+ * signal before its children are found. Counts what was signalled and
+ * what refused it (EPERM: a process this one may not signal). -1 with
+ * errno when /proc cannot be read.
  */
 int
 descend_signal(int sig, struct descend_count *dc,
-    void (*seen)(pid_t, void *), void *arg)
+    int (*skip)(pid_t, void *), void (*seen)(pid_t, void *), void *arg)
 {
 	struct proc	*v, *parent;
 	size_t		*order, n, i, j, k = 0;
@@ -149,27 +166,34 @@ descend_signal(int sig, struct descend_count *dc,
 	 */
 	for (j = 0; j <= k; j++) {
 		parent = j == 0 ? NULL : &v[order[j - 1]];
+		if (parent != NULL && parent->pidfd == BY_PID)
+			continue;
 		from = parent == NULL ? self : parent->pid;
 		for (i = 0; i < n; i++) {
 			if (v[i].ppid != from || v[i].pid == self ||
-			    v[i].pidfd != -1 || !confirm(&v[i], parent))
+			    v[i].pidfd != UNPINNED ||
+			    (parent == NULL && skip != NULL &&
+			    skip(v[i].pid, arg)) || !confirm(&v[i], parent))
 				continue;
 			order[k++] = i;
-			if (pidfd_send_signal(v[i].pidfd, sig, NULL, 0) == -1) {
-				if (errno == EPERM)
-					dc->denied++;
-				continue;
-			}
-			if (sig == SIGTERM)
-				(void)pidfd_send_signal(v[i].pidfd, SIGCONT,
-				    NULL, 0);
-			dc->signalled++;
-			if (seen != NULL)
-				seen(v[i].pid, arg);
 		}
 	}
-	for (i = 0; i < k; i++)
-		close(v[order[i]].pidfd);
+	for (j = 0; j < k; j++) {
+		i = order[j];
+		if (send_sig(&v[i], sig) == -1) {
+			if (errno == EPERM)
+				dc->denied++;
+			continue;
+		}
+		if (sig == SIGTERM)
+			(void)send_sig(&v[i], SIGCONT);
+		dc->signalled++;
+		if (seen != NULL)
+			seen(v[i].pid, arg);
+	}
+	for (j = 0; j < k; j++)
+		if (v[order[j]].pidfd >= 0)
+			close(v[order[j]].pidfd);
 	free(order);
 	free(v);
 	return 0;

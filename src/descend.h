@@ -9,7 +9,7 @@ struct descend_count {
 	unsigned int	 denied;	/* refused it: EPERM */
 };
 
-int	descend_signal(int, struct descend_count *, void (*)(pid_t, void *),
-	    void *);
+int	descend_signal(int, struct descend_count *, int (*)(pid_t, void *),
+	    void (*)(pid_t, void *), void *);
 
 #endif

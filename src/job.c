@@ -31,6 +31,9 @@
  */
 #define DRAIN_MAX	(1024 * 1024)
 
+/* A supervisor was killed: what it supervised is the listener's to end. */
+static int	 lost;
+
 /* No command: no process, no pipes, no deadlines. */
 void
 job_init(struct job *j)
@@ -47,8 +50,12 @@ job_start(struct job *j, const struct spawner *sp, char *const *env,
 	int	 io[3];
 
 	job_init(j);
-	if (spawn_job(sp, env, data, len, &j->pid, io) == -1)
+	if (spawn_job(sp, env, data, len, &j->pid, io) == -1) {
+		/* Its supervisor was killed or silent: sweep what it left. */
+		if (errno == ETIMEDOUT || errno == EPIPE)
+			lost = 1;
 		return -1;
+	}
 	j->out = io[0];
 	j->err = io[1];
 	j->report = io[2];
@@ -154,6 +161,16 @@ job_timers(struct job *j, long long now)
 	return -1;
 }
 
+/* Was a supervisor lost since the last call? */
+int
+job_lost(void)
+{
+	int	 was = lost;
+
+	lost = 0;
+	return was;
+}
+
 /*
  * The supervisor's last report, read once it is reaped: the command's wait
  * status and what it left. 0, or -1 when there is none (the supervisor was
@@ -179,7 +196,8 @@ job_finish(struct job *j, int ws, const struct rusage *ru,
     const struct job_sink *to, char *buf, const struct peer *p)
 {
 	struct sup_report	 r;
-	char			 msg[16], status[32], left[48];
+	char			 msg[80], status[32], left[48];
+	const char		*why = NULL;
 	int			 n, st;
 
 	/* Everything that could write is gone: the pipes hold the rest. */
@@ -192,10 +210,25 @@ job_finish(struct job *j, int ws, const struct rusage *ru,
 		snprintf(left, sizeof(left), r.unended > 0 ?
 		    "leftovers=%u\tunended=%u" : "leftovers=%u", r.leftovers,
 		    r.unended);
-	} else
+		if (r.cmd_unended) {
+			why = "the command could not be ended";
+			snprintf(status, sizeof(status), "unended");
+		}
+		/* Ended in time, what it left was not: not a time-out. */
+		else if (j->timed_out && r.cmd_end_ms != 0 &&
+		    r.cmd_end_ms < j->term_ms)
+			j->timed_out = 0;
+	} else {
 		snprintf(left, sizeof(left), "leftovers=unknown");
+		why = "the command's supervisor was killed";
+		snprintf(status, sizeof(status), "lost");
+		lost = 1;
+	}
 	job_close(j);
-	if (j->timed_out) {
+	if (why != NULL) {
+		st = EX_SOFTWARE;
+		n = proto_refusal(msg, sizeof(msg), st, why);
+	} else if (j->timed_out) {
 		snprintf(status, sizeof(status), "timeout");
 		st = EX_TEMPFAIL;
 	} else if (WIFSIGNALED(ws)) {
@@ -205,11 +238,12 @@ job_finish(struct job *j, int ws, const struct rusage *ru,
 		snprintf(status, sizeof(status), "exit %d", WEXITSTATUS(ws));
 		st = WEXITSTATUS(ws);
 	}
-	n = proto_status(msg, sizeof(msg), ws, j->timed_out);
+	if (why == NULL)
+		n = proto_status(msg, sizeof(msg), ws, j->timed_out);
 	if (!*to->gone && outq_put(to->q, msg[0], msg + 1, (size_t)n - 1) == -1)
 		*to->gone = 1;
-	log_peer(LOG_NORMAL, "run", p, "status=%s\tduration=%.3fs\tcpu=%.3fs\t%s\t"
-	    "in=%zu\tout=%llu\tsha256=%s", status,
+	log_peer(LOG_NORMAL, "run", p, "status=%s\tduration=%.3fs\tcpu=%.3fs\t"
+	    "%s\tin=%zu\tout=%llu\tsha256=%s", status,
 	    (double)(now_ms() - j->start_ms) / 1000.0,
 	    (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
 	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6, left,

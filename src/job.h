@@ -40,5 +40,6 @@ int	job_finish(struct job *, int, const struct rusage *,
 	    const struct job_sink *, char *, const struct peer *);
 void	job_end(struct job *, long long);
 void	job_kill(struct job *);
+int	job_lost(void);
 
 #endif

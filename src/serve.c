@@ -104,6 +104,9 @@ check_timers(struct server *s, long long now)
 	unsigned int	 i;
 
 	next = server_stop_timer(s, now);
+	t = server_sweep_timer(s, now);
+	if (t != -1 && (next == -1 || t < next))
+		next = t;
 	for (i = 0; i < s->cfg->max_conns; i++) {
 		if (s->conns[i].fd == -1)
 			continue;

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "descend.h"
 #include "connid.h"
 #include "log.h"
 #include "proto.h"
@@ -161,6 +162,48 @@ server_stop_timer(struct server *s, long long now)
 		return s->stop_ms;
 	server_end_jobs(s, "--stop-timeout");
 	return -1;
+}
+
+/* Is pid the supervisor of a request running now? */
+static int
+is_supervisor(pid_t pid, void *arg)
+{
+	struct server	*s = arg;
+	unsigned int	 i;
+
+	for (i = 0; i < s->cfg->max_conns; i++)
+		if (s->conns[i].fd != -1 && s->conns[i].job.pid == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * A supervisor was killed from outside (by root, the OOM killer, or its
+ * own command, run as the listener's user): what it supervised came to us,
+ * a subreaper too. KILL it all, round after round, leaving the running
+ * supervisors' trees be, until a round finds nothing it may signal. The
+ * next round's time, or -1.
+ */
+long long
+server_sweep_timer(struct server *s, long long now)
+{
+	struct descend_count	 dc;
+
+	if (job_lost())
+		s->sweep_ms = now;
+	if (s->sweep_ms == 0)
+		return -1;
+	if (now < s->sweep_ms)
+		return s->sweep_ms;
+	if (descend_signal(SIGKILL, &dc, is_supervisor, NULL, s) == -1 ||
+	    dc.signalled == 0) {
+		s->sweep_ms = 0;
+		return -1;
+	}
+	log_line(LOG_ALWAYS, "warning: a supervisor was lost: %u process(es) "
+	    "it supervised killed", dc.signalled);
+	s->sweep_ms = now + 20;
+	return s->sweep_ms;
 }
 
 /* Signals, read from the signalfd; -1 when the listener must stop now. */

@@ -31,11 +31,13 @@ struct server {
 	long long	 accept_delay;
 	int		 failed;	/* stopped by an error: EX_SOFTWARE */
 	int		 cut_short;	/* third signal: exit 0, even --once */
+	long long	 sweep_ms;	/* a supervisor lost: next sweep, or 0 */
 };
 
 void	server_loop(struct server *);
 int	server_signals(struct server *);
 long long server_stop_timer(struct server *, long long);
+long long server_sweep_timer(struct server *, long long);
 unsigned int server_running(const struct server *);
 void	server_fail(struct server *, const char *);
 void	server_stop_listening(struct server *);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -286,18 +287,29 @@ static int
 started(pid_t pid, int rfd)
 {
 	struct sup_report	 r;
-	ssize_t			 n;
+	struct pollfd		 p = { .fd = rfd, .events = POLLIN };
+	ssize_t			 n = -1;
 	int			 ws;
 
-	while ((n = read(rfd, &r, sizeof(r))) == -1 && errno == EINTR)
+	/*
+	 * Bounded: a supervisor stopped before it reports must not hold the
+	 * loop. It is killed then, and what it may have started swept.
+	 */
+	while ((ws = poll(&p, 1, SUP_START_MS)) == -1 && errno == EINTR)
 		;
+	if (ws != 1)
+		(void)kill(pid, SIGKILL);
+	else
+		while ((n = read(rfd, &r, sizeof(r))) == -1 && errno == EINTR)
+			;
 	if (n == (ssize_t)sizeof(r) && r.kind == SUP_STARTED)
 		return 0;
 	/* It exits at once: reaped here, not as a request. */
 	while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(r) || r.kind != SUP_FAILED) {
-		errno = EPIPE;
+		/* Killed, or silent: the command may run, unsupervised. */
+		errno = n == -1 ? ETIMEDOUT : EPIPE;
 		return -1;
 	}
 	r.step[sizeof(r.step) - 1] = '\0';

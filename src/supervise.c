@@ -7,11 +7,13 @@
  * and exits, so a request's end is never reported before its last process.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -25,16 +27,24 @@
 #include "supervise.h"
 #include "title.h"
 
-/* Between KILL rounds: the killed go, and their orphans come to us. */
+/*
+ * Between KILL rounds: the killed go, and their orphans come to us; after
+ * a second of rounds, slower; after KILL_GIVE_UP_MS, what is left stays
+ * (held by a tracer, frozen, or beyond what /proc shows us), reported.
+ */
 #define KILL_ROUND_MS	20
+#define KILL_SLOW_MS	250
+#define KILL_GIVE_UP_MS	10000
 /* Distinct leftovers remembered for the count; past it, counted again. */
 #define SEEN_MAX	1024
 
 struct sup {
 	pid_t		 cmd;		/* the command, until reaped */
 	int		 ws;		/* its wait status */
+	long long	 cmd_end_ms;	/* when it was reaped */
 	int		 ending;	/* 0, SUP_TERM, SUP_KILL */
 	long long	 kill_ms;	/* SUP_TERM: KILL from then */
+	long long	 killing_ms;	/* SUP_KILL: since then */
 	unsigned int	 leftovers, unended;
 	pid_t		 seen[SEEN_MAX];
 	unsigned int	 nseen;
@@ -77,11 +87,12 @@ reap(struct sup *s)
 	int	 ws;
 
 	for (;;) {
-		pid = waitpid(-1, &ws, WNOHANG);
+		pid = waitpid(-1, &ws, WNOHANG | __WALL);
 		if (pid > 0) {
 			if (pid == s->cmd) {
 				s->ws = ws;
 				s->cmd = 0;
+				s->cmd_end_ms = now_ms();
 			}
 			continue;
 		}
@@ -100,28 +111,63 @@ end_tree(struct sup *s, int how)
 	if (how == SUP_TERM && s->ending == 0) {
 		s->ending = SUP_TERM;
 		s->kill_ms = now_ms() + SUP_GRACE_MS;
-		(void)descend_signal(SIGTERM, &dc, seen, s);
-	} else if (how == SUP_KILL)
+		(void)descend_signal(SIGTERM, &dc, NULL, seen, s);
+	} else if (how == SUP_KILL && s->ending != SUP_KILL) {
 		s->ending = SUP_KILL;
+		s->killing_ms = now_ms();
+	}
+}
+
+/* The children left: those still running, and zombies no one may reap. */
+static unsigned int
+children_left(void)
+{
+	siginfo_t	 si;
+	unsigned int	 n = 0;
+	char		 path[64], buf[4096], *p;
+	ssize_t		 r;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)getpid());
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		if ((r = read(fd, buf, sizeof(buf) - 1)) > 0) {
+			buf[r] = '\0';
+			for (p = buf; *p != '\0'; p++)
+				n += *p == ' ';
+		}
+		close(fd);
+	}
+	if (n == 0) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT |
+		    __WALL) == 0)
+			n = 1;
+	}
+	return n;
 }
 
 /*
- * One KILL round. 0 when nothing it may signal is left to kill: what
- * remains refused the signal (a setuid descendant of a listener not run
- * as root), so waiting on is pointless.
+ * One KILL round; the next one's time, or -1 when waiting on is
+ * pointless: what remains refused the signal (a set-user-ID descendant of
+ * a listener not run as root), or outlasted KILL_GIVE_UP_MS.
  */
-static int
+static long long
 kill_round(struct sup *s)
 {
 	struct descend_count	 dc;
+	long long		 now;
 
-	if (descend_signal(SIGKILL, &dc, seen, s) == -1)
-		return 1;
-	if (dc.signalled == 0 && dc.denied > 0) {
-		s->unended = dc.denied;
-		return 0;
+	if (descend_signal(SIGKILL, &dc, NULL, seen, s) == -1)
+		dc.signalled = dc.denied = 0;
+	now = now_ms();
+	if ((dc.signalled == 0 && dc.denied > 0) ||
+	    now - s->killing_ms >= KILL_GIVE_UP_MS) {
+		s->unended = dc.denied > 0 ? dc.denied : children_left();
+		return -1;
 	}
-	return 1;
+	return now + (now - s->killing_ms < 1000 ? KILL_ROUND_MS :
+	    KILL_SLOW_MS);
 }
 
 /* Wait for a signal until the deadline in ms (-1: none). */
@@ -165,11 +211,9 @@ supervise_loop(struct sup *s)
 		deadline = -1;
 		if (s->ending == SUP_TERM)
 			deadline = s->kill_ms;
-		else if (s->ending == SUP_KILL) {
-			if (!kill_round(s))
-				return;
-			deadline = now_ms() + KILL_ROUND_MS;
-		}
+		else if (s->ending == SUP_KILL &&
+		    (deadline = kill_round(s)) == -1)
+			return;
 		sig = wait_signal(&set, deadline);
 		if (sig == SIGTERM)
 			end_tree(s, SUP_TERM);
@@ -221,6 +265,7 @@ supervise(const struct spawner *sp, char *const *env, int in, int out,
 {
 	struct sup_report	 r;
 	struct sup		 s;
+	struct rlimit		 rl;
 	sigset_t		 all;
 	const char		*step = NULL, *prefix = "--run-as: ";
 	int			 keep[4] = { in, out, err, rfd };
@@ -256,9 +301,16 @@ supervise(const struct spawner *sp, char *const *env, int in, int out,
 	}
 	r.kind = SUP_STARTED;
 	report(rfd, &r);
+	/* Room for the pidfds of a large tree; the command keeps its limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	supervise_loop(&s);
 	r.kind = SUP_ENDED;
 	r.ws = s.ws;
+	r.cmd_end_ms = s.cmd_end_ms;
+	r.cmd_unended = s.cmd != 0;
 	r.leftovers = s.leftovers;
 	r.unended = s.unended;
 	report(rfd, &r);

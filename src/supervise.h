@@ -8,6 +8,8 @@
 
 /* TERM, then this long before KILL, for the command and what it left. */
 #define SUP_GRACE_MS	2000
+/* The longest a supervisor may take to say the command started. */
+#define SUP_START_MS	5000
 
 enum sup_kind {
 	SUP_STARTED = 1,	/* the command runs */
@@ -20,6 +22,8 @@ struct sup_report {
 	int		 kind;
 	int		 error;		/* SUP_FAILED: errno */
 	int		 ws;		/* SUP_ENDED: the command's wait status */
+	int		 cmd_unended;	/* it could not be ended: no ws */
+	long long	 cmd_end_ms;	/* when it was reaped (now_ms), or 0 */
 	unsigned int	 leftovers;	/* processes ended after it, or with it */
 	unsigned int	 unended;	/* processes that refused KILL */
 	char		 step[48];	/* SUP_FAILED: what failed, or "" */

@@ -400,3 +400,91 @@ go"
 	done
 	assert_gone "$MK"
 }
+
+@test "a command that kills its own supervisor: send is told 70, the listener sweeps what it left" {
+	body a <<-'EOF2'
+	(exec -a "$PRT_TREE-bg" sleep 300) &
+	ready "$PRT_TREE-bg"
+	# Run as the listener's user, it may: its parent is its supervisor.
+	kill -KILL $PPID
+	sleep 300
+	EOF2
+	start_listener "$NAME" -- "$TDIR/cmd"
+	request a
+	assert_equal "$status" 70
+	[[ $stderr == *"the command's supervisor was killed"* ]]
+	wait_for_line "$TDIR/err" 'status=lost'
+	# The listener, a subreaper, took them in, and ends them itself.
+	local i
+	for i in $(seq 1 100); do
+		[ -z "$(tree_pids "$MK")" ] && break
+		sleep 0.05
+	done
+	assert_gone "$MK"
+	wait_for_line "$TDIR/err" 'warning: a supervisor was lost: [0-9]+ process'
+	# And it serves on.
+	body b <<-'EOF2'
+	echo fine
+	EOF2
+	request b
+	assert_success
+	assert_output fine
+}
+
+@test "--timeout counts the command, not the end of what it left: a command that exits in time keeps its status" {
+	body a <<-'EOF2'
+	(trap '' TERM; exec -a "$PRT_TREE-deaf" sleep 300) &
+	ready "$PRT_TREE-deaf"
+	echo done
+	exit 4
+	EOF2
+	start_listener "$NAME" --timeout 1 -- "$TDIR/cmd"
+	request a
+	# The leftover took the 2 s grace and KILL, past the --timeout.
+	assert_equal "$status" 4
+	assert_output done
+	[ "$SEND_MS" -ge 1500 ]
+	assert_gone "$MK"
+	wait_for_line "$TDIR/err" 'status=exit 4 duration=2\.'
+}
+
+@test "TERM reaches every level of the tree at once: a grandchild whose parent dies of it still hears it (10 requests)" {
+	# A dies of TERM; B, its child, ends cleanly on TERM, saying so.
+	body a <<-'EOF2'
+	(
+		(trap 'echo "$PRT_TREE" >>"$TDIR/heard"; exit 0' TERM
+		 exec -a "$PRT_TREE-b" bash -c 'trap "echo \$0 >>'"$TDIR"'/heard; exit 0" TERM; sleep 300 & wait' "$PRT_TREE") &
+		exec -a "$PRT_TREE-a" sleep 300
+	) &
+	ready "$PRT_TREE-a"
+	ready "$PRT_TREE-b"
+	EOF2
+	start_listener "$NAME" -- "$TDIR/cmd"
+	local n
+	for n in $(seq 1 10); do
+		request a
+		assert_success
+		assert_gone "$MK"
+	done
+	# Every B heard its TERM; none needed the KILL a grace later.
+	run cat "$TDIR/heard"
+	assert_equal "${#lines[@]}" 10
+}
+
+@test "a command the supervisor may not end (set-user-ID, its real uid root, under a nobody listener): 70, logged unended" {
+	command -v gcc >/dev/null || skip "no gcc"
+	cat >"$TDIR/su.c" <<-'EOF2'
+	#include <unistd.h>
+	int main(void) { if (setresuid(0, 0, 0) != 0) return 9; sleep(30); return 0; }
+	EOF2
+	gcc -o "$TDIR/su" "$TDIR/su.c"
+	chmod 4755 "$TDIR/su"
+	AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	start_listener "$NAME" --allow-any --timeout 1 -- "$TDIR/su"
+	AS=()
+	run --separate-stderr timeout 60 "$PEERRELAY" send "$NAME" x
+	pkill -KILL -xf "$TDIR/su" || true
+	assert_equal "$status" 70
+	[[ $stderr == *"the command could not be ended"* ]]
+	wait_for_line "$TDIR/err" 'status=unended .*unended=1'
+}
