@@ -161,6 +161,26 @@ request() {
 	SEND_MS=$(($(ms_now) - t0))
 }
 
+# send_running B: send B in the background (its pid in SPID), its output
+# in $TDIR/o, and wait until its command (B-cmd) runs.
+send_running() {
+	timeout 60 "$PEERRELAY" send "$NAME" "$1" >"$TDIR/o" 2>"$TDIR/e" &
+	SPID=$!
+	LPIDS+=("$SPID")
+	wait_running "$MK-$1-cmd"
+}
+
+# ended_by_stop: the stopped listener exited 0, nothing of the request is
+# left, and send, told its command died of TERM, exited 143.
+ended_by_stop() {
+	local st=0
+	listener_exits
+	assert_gone "$MK"
+	wait "$SPID" || st=$?
+	assert_equal "$st" 143
+	assert_equal "$(cat "$TDIR/o")" started
+}
+
 # listener_exits: wait (at most 30 s) until the listener has exited, then
 # reap it: it exited 0.
 listener_exits() {
@@ -298,34 +318,20 @@ daemon: another session, not the command's child"
 @test "stopping with --stop-timeout 1: once the listener has exited, nothing of a running request is left" {
 	leaving_body a 'exec -a "$PRT_TREE-cmd" sleep 300'
 	start_listener "$NAME" --stop-timeout 1 -- "$TDIR/cmd"
-	timeout 60 "$PEERRELAY" send "$NAME" a >"$TDIR/o" 2>"$TDIR/e" &
-	local spid=$! st=0
-	LPIDS+=("$spid")
-	wait_running "$MK-a-cmd"
+	send_running a
 	kill -TERM "$LPID"
-	listener_exits
-	assert_gone "$MK"
-	wait "$spid" || st=$?
-	assert_equal "$st" 143
-	assert_equal "$(cat "$TDIR/o")" started
+	ended_by_stop
 }
 
 @test "stopping with two SIGTERMs: once the listener has exited, nothing of a running request is left" {
 	leaving_body a 'exec -a "$PRT_TREE-cmd" sleep 300'
 	start_listener "$NAME" -- "$TDIR/cmd"
-	timeout 60 "$PEERRELAY" send "$NAME" a >"$TDIR/o" 2>"$TDIR/e" &
-	local spid=$! st=0
-	LPIDS+=("$spid")
-	wait_running "$MK-a-cmd"
+	send_running a
 	kill -TERM "$LPID"
 	wait_for_line "$TDIR/err" '^peerrelay: Terminated: '
 	running "$MK-a-cmd" "$MK-a-setsid" "$MK-a-bg"
 	kill -TERM "$LPID"
-	listener_exits
-	assert_gone "$MK"
-	wait "$spid" || st=$?
-	assert_equal "$st" 143
-	assert_equal "$(cat "$TDIR/o")" started
+	ended_by_stop
 }
 
 @test "two requests at once, each with leftovers: the first's end takes only its own, the second's go at its end" {
