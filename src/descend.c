@@ -54,20 +54,24 @@ stat_ppid(pid_t pid)
 	return (pid_t)ppid;
 }
 
-/* Every process in /proc with its parent. -1 with errno. */
-static int
-snapshot(struct proc **out, size_t *np)
+/* Every process in /proc with its parent, *np of them; NULL with errno. */
+static struct proc *
+snapshot(size_t *np)
 {
-	struct proc	*v = NULL, *nv;
+	struct proc	*v, *nv;
 	struct dirent	*d;
-	size_t		 n = 0, cap = 0;
+	size_t		 n = 0, cap = 256;
 	DIR		*dir;
 	pid_t		 ppid;
 	long		 pid;
 	char		*end;
 
-	if ((dir = opendir("/proc")) == NULL)
-		return -1;
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		return NULL;
+	if ((dir = opendir("/proc")) == NULL) {
+		free(v);
+		return NULL;
+	}
 	while ((d = readdir(dir)) != NULL) {
 		if (!isdigit((unsigned char)d->d_name[0]))
 			continue;
@@ -76,13 +80,13 @@ snapshot(struct proc **out, size_t *np)
 		    (ppid = stat_ppid((pid_t)pid)) <= 0)
 			continue;
 		if (n == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
-			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+			if ((nv = reallocarray(v, cap * 2, sizeof(*v))) == NULL) {
 				free(v);
 				closedir(dir);
-				return -1;
+				return NULL;
 			}
 			v = nv;
+			cap *= 2;
 		}
 		v[n].pid = (pid_t)pid;
 		v[n].ppid = ppid;
@@ -90,9 +94,8 @@ snapshot(struct proc **out, size_t *np)
 		n++;
 	}
 	closedir(dir);
-	*out = v;
 	*np = n;
-	return 0;
+	return v;
 }
 
 /* Has the pidfd's process exited (or is it unknown)? */
@@ -154,7 +157,7 @@ descend_signal(int sig, struct descend_count *dc,
 	pid_t		 self = getpid(), from;
 
 	dc->signalled = dc->denied = 0;
-	if (snapshot(&v, &n) == -1)
+	if ((v = snapshot(&n)) == NULL)
 		return -1;
 	if ((order = calloc(n + 1, sizeof(*order))) == NULL) {
 		free(v);

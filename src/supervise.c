@@ -208,11 +208,11 @@ supervise_loop(struct sup *s)
 			end_tree(s, SUP_TERM);
 		if (s->ending == SUP_TERM && now_ms() >= s->kill_ms)
 			end_tree(s, SUP_KILL);
-		deadline = -1;
 		if (s->ending == SUP_TERM)
 			deadline = s->kill_ms;
-		else if (s->ending == SUP_KILL &&
-		    (deadline = kill_round(s)) == -1)
+		else if (s->ending != SUP_KILL)
+			deadline = -1;
+		else if ((deadline = kill_round(s)) == -1)
 			return;
 		sig = wait_signal(&set, deadline);
 		if (sig == SIGTERM)
