@@ -353,7 +353,7 @@ CG_OPTS="-u www-data --require-unit $CG_ALLOWED --mode 0666 $CG_SOCK
     -- /usr/bin/env"
 # The listener's lines (its stderr), and how they name www-data.
 CG_LOG="_SYSTEMD_UNIT=$CG_LISTEN"
-CG_WWW="pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data"
+CG_WWW="conn=[0-9a-f]+-[0-9]+ pid=[0-9]+ uid=33 gid=33 user=www-data group=www-data"
 
 # unit_request UNIT [SYSTEMD-RUN OPTION...]: send a line from a transient
 # service UNIT (collected when it ends, failed or not, so the name can be
