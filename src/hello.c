@@ -13,18 +13,18 @@
 
 /*
  * Say hello now: for an ACTION, before anything else (the listener must
- * grant R before any request goes); for records awaiting replies, before
- * the first (they may then be acknowledged in counts). Never for records
- * with --no-wait and no ACTION: each one reaches any listener as a plain
- * request, served by a rules listener's action "default".
+ * grant R before any request goes); for records awaiting replies, a whole
+ * input's one too, before the first (they may then be acknowledged in
+ * counts, and the answer's connection id names them in messages). Never
+ * with --no-wait and no ACTION: each record reaches any listener as a
+ * plain request, served by a rules listener's action "default".
  */
 int
 hello_wanted(const struct client *c)
 {
 	if (c->said_hello)
 		return 0;
-	return c->action != NULL || (c->in->split != INPUT_WHOLE &&
-	    !c->no_wait);
+	return c->action != NULL || !c->no_wait;
 }
 
 /* The hello went: its answer is awaited before any record goes. */

@@ -80,11 +80,11 @@ exit "$v"'
 	run --separate-stderr "$PEERRELAY" send "$NAME" KILL
 	assert_equal "$status" 137
 	assert_output "before"
-	assert_equal "$stderr" "peerrelay: killed by signal 9"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: killed by signal 9 (request C.1)"
 	run --separate-stderr "$PEERRELAY" send "$NAME" TERM
 	assert_equal "$status" 143
 	assert_output "before"
-	assert_equal "$stderr" "peerrelay: killed by signal 15"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: killed by signal 15 (request C.1)"
 	wait_for_line "$TDIR/err" '^peerrelay: run .* status=signal 15 '
 	run grep -E '^peerrelay: run .* status=signal 9 duration=' "$TDIR/err"
 	assert_success

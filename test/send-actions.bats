@@ -347,12 +347,13 @@ fake_stop_and() {
 	wire c1.2 'default\0\0b'
 }
 
-@test "without an action, as before: whole input says no hello; --lines says it and, R not granted, sends records plain" {
-	fake_rules 'none|hA|r65 empty request' 'x0'
+@test "without an action, send says hello whenever it waits: whole input and --lines; R not granted, records go plain" {
+	fake_rules 'hA|hA|r65 empty request' 'x0'
 	run --separate-stderr "$PEERRELAY" send "$NAME" plain
 	assert_success
-	assert_equal "$(datagrams 1)" "c1.0"
-	wire c1.0 'plain'
+	assert_equal "$(datagrams 1)" "c1.0 c1.1"
+	wire c1.0 ''
+	wire c1.1 'plain'
 	run --separate-stderr "$PEERRELAY" send --lines "$NAME" < <(printf 'a\nb\n')
 	assert_success
 	assert_equal "$stderr" ""

@@ -193,12 +193,12 @@ time.sleep(30)
 
 @test "k255, k0 and k65 from a broken listener are protocol errors (70), not signals" {
 	for k in k255 k0 k65 k-1 k9x; do
-		fake "conn.recv(100); conn.send(b'$k')"
+		fake "conn.recv(100); conn.send(b'hA'); conn.recv(100); conn.send(b'$k')"
 		ctl close -- "$NAME" x
 		assert_output "status=70"
 		assert_equal "$err" "peerrelay: protocol error: malformed reply of type 'k' (${#k} bytes)"
 	done
-	fake "conn.recv(100); conn.send(b'k64')"
+	fake "conn.recv(100); conn.send(b'hA'); conn.recv(100); conn.send(b'k64')"
 	ctl close -- "$NAME" x
 	assert_output "status=192"
 	assert_equal "$err" "peerrelay: killed by signal 64"

@@ -114,7 +114,7 @@ alive() {
 	st=0
 	wait "$spid" || st=$?
 	assert_equal "$st" 143
-	assert_equal "$(cat "$TDIR/e")" "peerrelay: killed by signal 15"
+	assert_equal "$(norm_ids "$(cat "$TDIR/e")")" "peerrelay: killed by signal 15 (request C.1)"
 	! alive "$(cat "$TDIR/cmdpid")"
 	! alive "$(cat "$TDIR/child")"
 	grep -q '^peerrelay: run .* status=signal 15 ' "$TDIR/err"

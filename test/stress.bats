@@ -120,7 +120,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 	start_listener "$NAME" --max-size 2M -- "$TDIR/cmd" kill
 	run --separate-stderr "$PEERRELAY" send "$NAME" x
 	assert_equal "$status" 137
-	assert_equal "$stderr" "peerrelay: killed by signal 9"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: killed by signal 9 (request C.1)"
 	stop_listener
 
 	start_listener "$NAME" --max-size 2M -- "$TDIR/cmd" unread

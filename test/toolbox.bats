@@ -376,7 +376,7 @@ setpriv --reuid=0 id -u 2>&1 || echo "setuid refused"'
 	run --separate-stderr "$PEERRELAY" send "$NAME" x
 	assert_equal "$status" 70
 	assert_output ""
-	assert_equal "$stderr" "peerrelay: refused: cannot run the command"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): cannot run the command"
 	run grep -c -- "--run-as: execve: Permission denied" "$TDIR/err"
 	assert_output "1"
 	# The child was reaped there, not left behind; the listener goes on.
@@ -436,7 +436,7 @@ hold_request() {
 	local st=0
 	wait "$SPID" || st=$?
 	assert_equal "$st" 143
-	assert_equal "$(tail -n 1 "$TDIR/sent")" "peerrelay: killed by signal 15"
+	assert_equal "$(norm_ids "$(tail -n 1 "$TDIR/sent")")" "peerrelay: killed by signal 15 (request C.1)"
 	# A dedicated system user, as the man page recommends.
 	MKUSER=prtc$$
 	userdel "$MKUSER" 2>/dev/null || true

@@ -255,7 +255,7 @@ ran_script() {
 	run --separate-stderr "$PEERRELAY" send "$NAME" x
 	assert_equal "$status" 70
 	assert_output ""
-	assert_equal "$stderr" "peerrelay: refused: cannot run the command"
+	assert_equal "$(norm_ids "$stderr")" "peerrelay: refused (request C.1): cannot run the command"
 	run grep -c -- "--run-as: keyctl: Operation not permitted" "$TDIR/err"
 	assert_output "1"
 	# The filter holds, and refuses keyctl to a command without --run-as.
