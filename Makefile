@@ -32,8 +32,8 @@ SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
 		src/config_print.c src/config_rules.c src/conn.c \
 		src/conn_exec.c src/connid.c src/denials.c src/descend.c \
 		src/dgram.c src/hello.c src/ids.c src/input.c src/job.c \
-		src/list.c src/log.c src/logjson.c src/logq.c src/mmsg.c \
-		src/num.c src/outq.c \
+		src/list.c src/log.c src/logfield.c src/logjson.c src/logq.c \
+		src/mmsg.c src/num.c src/outq.c \
 		src/pattern.c src/peer.c src/peer_examine.c src/policy.c \
 		src/privdrop.c src/proto.c src/record.c src/regcost.c \
 		src/replies.c src/request.c src/retry.c src/rule.c \
@@ -109,8 +109,9 @@ FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c
 FUZZ_MORE_request = src/action.c src/denials.c src/list.c src/log.c \
-		src/logjson.c src/logq.c
-FUZZ_MORE_logjson = src/denials.c src/log.c src/logjson.c src/logq.c
+		src/logfield.c src/logjson.c src/logq.c
+FUZZ_MORE_logjson = src/denials.c src/log.c src/logfield.c src/logjson.c \
+		src/logq.c
 FUZZ_MORE_replies = src/client.c src/client_header.c src/hello.c src/input.c \
 		src/mmsg.c src/replies.c
 
