@@ -94,6 +94,7 @@ judge(struct conn *c, const struct config *cfg, const struct dgram *d,
 static char *const *
 request_env(struct conn *c, const struct rule *r, char **env, size_t size)
 {
+	char	 id[CONNID_REQ_SIZE];
 	size_t	 i, k = 0;
 
 	for (i = 0; c->env != NULL && c->env[i] != NULL; i++) {
@@ -103,8 +104,8 @@ request_env(struct conn *c, const struct rule *r, char **env, size_t size)
 	}
 	if (k + 1 >= size)
 		return NULL;
-	snprintf(c->req_env, sizeof(c->req_env), "PEERRELAY_REQUEST_ID=%s.%llu",
-	    c->peer.conn_id, c->peer.req);
+	snprintf(c->req_env, sizeof(c->req_env), "PEERRELAY_REQUEST_ID=%s",
+	    connid_request(id, c->peer.conn_id, c->peer.req));
 	env[k++] = c->req_env;
 	for (i = 0; r != NULL && i < r->opts.nenv; i++) {
 		if (r->opts.env[i].entry == NULL)

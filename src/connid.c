@@ -35,6 +35,14 @@ connid_init(void)
 	return 0;
 }
 
+/* Request n of connection conn's id into buf (CONNID_REQ_SIZE bytes). */
+const char *
+connid_request(char *buf, const char *conn, unsigned long long n)
+{
+	snprintf(buf, CONNID_REQ_SIZE, "%s.%llu", conn, n);
+	return buf;
+}
+
 /* The next connection's id into buf (CONNID_SIZE bytes). */
 void
 connid_next(char *buf)

@@ -14,5 +14,6 @@
 
 int	connid_init(void);
 void	connid_next(char *);
+const char *connid_request(char *, const char *, unsigned long long);
 
 #endif

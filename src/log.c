@@ -192,15 +192,17 @@ log_event(enum log_level level, const char *event, const char *fmt, ...)
 static int
 peer_fields(char *buf, size_t size, const char *verb, const struct peer *p)
 {
-	char	 req[CONNID_REQ_SIZE + 5] = "";
+	char	 req[CONNID_REQ_SIZE] = "";
 	char	 user[sizeof(p->user) * 4];
+	int	 named = p->conn_id[0] != '\0' && p->req != 0;
 
-	if (p->conn_id[0] != '\0' && p->req != 0)
-		snprintf(req, sizeof(req), "\treq=%s.%llu", p->conn_id, p->req);
-	return snprintf(buf, size, "%s%s%s%s\tpid=%ld\tuid=%lu\tgid=%lu\t"
+	if (named)
+		connid_request(req, p->conn_id, p->req);
+	return snprintf(buf, size, "%s%s%s%s%s\tpid=%ld\tuid=%lu\tgid=%lu\t"
 	    "user=%s\t", verb, p->conn_id[0] != '\0' ? "\tconn=" : "",
-	    p->conn_id, req, (long)p->pid, (unsigned long)p->uid,
-	    (unsigned long)p->gid, log_escape(p->user, user, sizeof(user)));
+	    p->conn_id, named ? "\treq=" : "", req, (long)p->pid,
+	    (unsigned long)p->uid, (unsigned long)p->gid,
+	    log_escape(p->user, user, sizeof(user)));
 }
 
 /*
