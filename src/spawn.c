@@ -289,15 +289,15 @@ started(pid_t pid, int rfd)
 	struct sup_report	 r;
 	struct pollfd		 p = { .fd = rfd, .events = POLLIN };
 	ssize_t			 n = -1;
-	int			 ws;
+	int			 ready, ws;
 
 	/*
 	 * Bounded: a supervisor stopped before it reports must not hold the
 	 * loop. It is killed then, and what it may have started swept.
 	 */
-	while ((ws = poll(&p, 1, SUP_START_MS)) == -1 && errno == EINTR)
+	while ((ready = poll(&p, 1, SUP_START_MS)) == -1 && errno == EINTR)
 		;
-	if (ws != 1)
+	if (ready != 1)
 		(void)kill(pid, SIGKILL);
 	else
 		while ((n = read(rfd, &r, sizeof(r))) == -1 && errno == EINTR)
