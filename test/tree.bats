@@ -181,6 +181,15 @@ ended_by_stop() {
 	assert_equal "$(cat "$TDIR/o")" started
 }
 
+# request_clean B OUTPUT: request B; it succeeds with OUTPUT, and nothing
+# of the test's requests is left when send returns.
+request_clean() {
+	request "$1"
+	assert_success
+	assert_output "$2"
+	assert_gone "$MK"
+}
+
 # listener_exits: wait (at most 30 s) until the listener has exited, then
 # reap it: it exited 0.
 listener_exits() {
@@ -230,11 +239,8 @@ listener_exits() {
 	done
 	EOF
 	start_listener "$NAME" -- "$TDIR/cmd"
-	request a
-	assert_success
-	assert_output "setsid: another session, not the command's child
+	request_clean a "setsid: another session, not the command's child
 daemon: another session, not the command's child"
-	assert_gone "$MK"
 }
 
 @test "leftovers that ignore TERM (one waiting for a child that ignores it too): killed a grace later, before send returns" {
@@ -252,10 +258,7 @@ daemon: another session, not the command's child"
 	    echo "TERM ignored"
 	EOF
 	start_listener "$NAME" -- "$TDIR/cmd"
-	request a
-	assert_success
-	assert_output "TERM ignored"
-	assert_gone "$MK"
+	request_clean a "TERM ignored"
 	# TERM did not end them: the end waited for the grace, then KILL.
 	echo "# send took $SEND_MS ms" >&3
 	[ "$SEND_MS" -ge 1500 ]
@@ -271,10 +274,7 @@ daemon: another session, not the command's child"
 	echo started
 	EOF
 	start_listener "$NAME" -- "$TDIR/cmd"
-	request a
-	assert_success
-	assert_output started
-	assert_gone "$MK"
+	request_clean a started
 	# It was told to end, and forked on it.
 	run cat "$TDIR/note"
 	assert_line --index 0 ready
@@ -299,10 +299,7 @@ daemon: another session, not the command's child"
 	[ "$(pgrep -f "^$PRT_TREE-hopper( |\$)")" != "$p" ] && echo hopping
 	EOF
 	start_listener "$NAME" -- "$TDIR/cmd"
-	request a
-	assert_success
-	assert_output hopping
-	assert_gone "$MK"
+	request_clean a hopping
 }
 
 @test "--timeout 1: a sleeping command with a child in another session and one in the background: send exits 75, nothing left" {
@@ -361,12 +358,9 @@ go"
 	[ "$(id -u)" = 0 ] || skip "--run-as needs root"
 	leaving_body a 'stat -c %u "/proc/$(pgrep -f "^$PRT_TREE-setsid( |\$)")" "/proc/$(pgrep -f "^$PRT_TREE-bg( |\$)")"'
 	start_listener "$NAME" --run-as nobody -- "$TDIR/cmd"
-	request a
-	assert_success
-	assert_output "started
+	request_clean a "started
 65534
 65534"
-	assert_gone "$MK"
 }
 
 @test "a rule's run-as www-data: the action's leftovers, www-data's, are gone when send returns" {
