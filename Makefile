@@ -108,10 +108,10 @@ FUZZ_SRCS =	src/addr.c src/cgroup.c src/cgroup_name.c src/ids.c src/num.c \
 # Targets that take more of src/: send's input framing and reply handling
 # (fuzz_replies stubs out log_line, so it takes no log.c).
 FUZZ_MORE_input = src/input.c
-FUZZ_MORE_request = src/action.c src/denials.c src/list.c src/log.c \
+FUZZ_MORE_request = src/action.c src/connid.c src/denials.c src/list.c src/log.c \
 		src/logfield.c src/logjson.c src/logq.c
-FUZZ_MORE_logjson = src/denials.c src/log.c src/logfield.c src/logjson.c \
-		src/logq.c
+FUZZ_MORE_logjson = src/connid.c src/denials.c src/log.c src/logfield.c \
+		src/logjson.c src/logq.c
 FUZZ_MORE_replies = src/client.c src/client_header.c src/hello.c src/input.c \
 		src/mmsg.c src/replies.c
 
