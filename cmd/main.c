@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "../src/supervise.h"
 
 static int	cmd_help(int, char **);
 
@@ -56,6 +57,11 @@ main(int argc, char **argv)
 
 	/* err(3) and the log say "peerrelay:" however the binary is named. */
 	program_invocation_short_name = "peerrelay";
+	/* A request's supervisor, resumed in its own memory (supfast.c). */
+	if (argc > 1 && strcmp(argv[1], SUP_RESUME_ARG) == 0) {
+		setproctitle_init(argc, argv, environ);
+		supervise_resume(argc, argv);
+	}
 	/*
 	 * Moves argv and environ away, so the title can take their place:
 	 * only the listener has a title, send is not slowed by the copy.

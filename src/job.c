@@ -24,6 +24,7 @@
 #include "proto.h"
 #include "spawn.h"
 #include "supervise.h"
+#include "supfast.h"
 
 /*
  * Draining after exit reads at most what a pipe can hold (pipe-max-size's
@@ -50,7 +51,7 @@ job_start(struct job *j, const struct spawner *sp, char *const *env,
 	int	 io[3];
 
 	job_init(j);
-	if (spawn_job(sp, env, data, len, &j->pid, io) == -1) {
+	if (spawn_job(sp, env, data, len, &j->pid, io, &j->stack) == -1) {
 		/* Its supervisor was killed or silent: sweep what it left. */
 		if (errno == ETIMEDOUT || errno == EPIPE)
 			lost = 1;
@@ -225,6 +226,9 @@ job_finish(struct job *j, int ws, const struct rusage *ru,
 		lost = 1;
 	}
 	job_close(j);
+	/* Reaped: the memory it ran on, if it ran on ours, is free. */
+	supfast_free(j->stack);
+	j->stack = NULL;
 	if (why != NULL) {
 		st = EX_SOFTWARE;
 		n = proto_refusal(msg, sizeof(msg), st, why);

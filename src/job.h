@@ -15,6 +15,7 @@ struct job {
 	pid_t		 pid;		/* its supervisor's; 0: none running */
 	int		 out, err;	/* our ends of its stdout and stderr, or -1 */
 	int		 report;	/* the supervisor's reports, or -1 */
+	void		*stack;		/* supfast.c's, freed once reaped */
 	int		 timed_out;	/* ended for --timeout */
 	int		 ended;		/* job_end: TERM sent, KILL due */
 	size_t		 in;		/* the request's size */

@@ -24,6 +24,7 @@
 #include "peer.h"
 #include "spawn.h"
 #include "supervise.h"
+#include "supfast.h"
 
 /* Variables set per connection, after the start-up ones. */
 #define PEER_VARS	8
@@ -321,18 +322,21 @@ started(pid_t pid, int rfd)
 
 /*
  * Start the request: a sealed memfd of data as its stdin, two pipes for
- * its stdout and stderr, and its supervisor (supervise.c), which starts the
- * command and reports on a third pipe. Our ends come back in io: stdout,
- * stderr, the reports. Sets *pid, the supervisor's; -1 with errno.
+ * its stdout and stderr, and its supervisor (supfast.c, else supervise.c
+ * forked), which starts the command and reports on a third pipe. Our ends
+ * come back in io: stdout, stderr, the reports. Sets *pid, the
+ * supervisor's, and *stack, supfast.c's mapping to free once it is
+ * reaped (or NULL); -1 with errno.
  */
 int
 spawn_job(const struct spawner *sp, char *const *env, const char *data,
-    size_t len, pid_t *pid, int io[3])
+    size_t len, pid_t *pid, int io[3], void **stack)
 {
 	int	 in, o[2] = { -1, -1 }, e[2] = { -1, -1 }, r[2];
 	pid_t	 self = getpid();
 
 	*pid = 0;
+	*stack = NULL;
 	if ((in = request_memfd(data, len)) == -1)
 		return -1;
 	if (output_pipe(o) == -1 || output_pipe(e) == -1 ||
@@ -340,20 +344,27 @@ spawn_job(const struct spawner *sp, char *const *env, const char *data,
 		close_all(in, o, e);
 		return -1;
 	}
-	if ((*pid = fork()) == -1) {
+	/* Cloned into our memory where it can be, else forked. */
+	if (sp->runas == NULL && supfast_usable())
+		*pid = supfast_start(sp, env, (int[4]){ in, o[1], e[1], r[1] },
+		    self, stack);
+	else if ((*pid = fork()) == 0)
+		supervise(sp, env, in, o[1], e[1], r[1], self);
+	if (*pid == -1) {
 		*pid = 0;
 		close(r[0]);
 		close(r[1]);
 		close_all(in, o, e);
 		return -1;
 	}
-	if (*pid == 0)
-		supervise(sp, env, in, o[1], e[1], r[1], self);
 	close(r[1]);
 	close(in);
 	close(o[1]);
 	close(e[1]);
 	if (started(*pid, r[0]) == -1) {
+		/* Reaped: its stack is no one's. */
+		supfast_free(*stack);
+		*stack = NULL;
 		*pid = 0;
 		close(r[0]);
 		o[1] = e[1] = -1;

@@ -28,7 +28,7 @@ int	spawn_setup(struct spawner *, const char *, char **, char *const *,
 void	spawn_free(struct spawner *);
 char  **spawn_env(const struct spawner *, const struct peer *);
 int	spawn_job(const struct spawner *, char *const *, const char *, size_t,
-	    pid_t *, int[3]);
+	    pid_t *, int[3], void **);
 int	spawn_command(const struct spawner *, char *const *, int, int, int,
 	    pid_t *, const char **);
 /* spawn_as.c, for spawn_command: the --run-as path. */

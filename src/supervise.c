@@ -14,10 +14,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,8 +52,6 @@ struct sup {
 	pid_t		 seen[SEEN_MAX];
 	unsigned int	 nseen;
 };
-
-enum { SUP_TERM = 1, SUP_KILL = 2 };
 
 static void
 report(int fd, const struct sup_report *r)
@@ -223,6 +224,33 @@ supervise_loop(struct sup *s)
 }
 
 /*
+ * The rest of a supervisor's life, once the command runs: the loop, then
+ * the last report. Never returns.
+ */
+static void __attribute__((noreturn))
+supervise_end(struct sup *s, int rfd)
+{
+	struct sup_report	 r;
+	struct rlimit		 rl;
+
+	/* Room for the pidfds of a large tree; the command keeps its limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	supervise_loop(s);
+	memset(&r, 0, sizeof(r));
+	r.kind = SUP_ENDED;
+	r.ws = s->ws;
+	r.cmd_end_ms = s->cmd_end_ms;
+	r.cmd_unended = s->cmd != 0;
+	r.leftovers = s->leftovers;
+	r.unended = s->unended;
+	report(rfd, &r);
+	_exit(0);
+}
+
+/*
  * Keep only the descriptors named in keep (and 0, 1, 2): the listener's
  * sockets, pipes and log are not the supervisor's to hold.
  */
@@ -265,7 +293,6 @@ supervise(const struct spawner *sp, char *const *env, int in, int out,
 {
 	struct sup_report	 r;
 	struct sup		 s;
-	struct rlimit		 rl;
 	sigset_t		 all;
 	const char		*step = NULL, *prefix = "--run-as: ";
 	int			 keep[4] = { in, out, err, rfd };
@@ -301,18 +328,47 @@ supervise(const struct spawner *sp, char *const *env, int in, int out,
 	}
 	r.kind = SUP_STARTED;
 	report(rfd, &r);
-	/* Room for the pidfds of a large tree; the command keeps its limit. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	supervise_end(&s, rfd);
+}
+
+/*
+ * A supervisor supfast.c started, in its own memory now: the listener's
+ * binary executed again with SUP_RESUME_ARG, the report descriptor, the
+ * command's pid (0: reaped, with its wait status and when), and the
+ * sup_mode. Nothing here trusts that it was: run by hand, it has no child
+ * to end, says so and exits. Never returns.
+ */
+void
+supervise_resume(int argc, char **argv)
+{
+	struct sup	 s;
+	sigset_t	 all;
+	const char	*bad = NULL;
+	int		 rfd = -1, mode = -1, sub = 0;
+
+	memset(&s, 0, sizeof(s));
+	if (argc == 7) {
+		rfd = (int)strtonum(argv[2], 3, INT_MAX, &bad);
+		if (bad == NULL)
+			s.cmd = (pid_t)strtonum(argv[3], 0, INT_MAX, &bad);
+		if (bad == NULL)
+			s.ws = (int)strtonum(argv[4], INT_MIN, INT_MAX, &bad);
+		if (bad == NULL)
+			s.cmd_end_ms = strtonum(argv[5], 0, LLONG_MAX, &bad);
+		if (bad == NULL)
+			mode = (int)strtonum(argv[6], SUP_LEFT, SUP_KILL, &bad);
 	}
-	supervise_loop(&s);
-	r.kind = SUP_ENDED;
-	r.ws = s.ws;
-	r.cmd_end_ms = s.cmd_end_ms;
-	r.cmd_unended = s.cmd != 0;
-	r.leftovers = s.leftovers;
-	r.unended = s.unended;
-	report(rfd, &r);
-	_exit(0);
+	if (argc != 7 || bad != NULL || fcntl(rfd, F_SETFD, FD_CLOEXEC) ==
+	    -1 || prctl(PR_GET_CHILD_SUBREAPER, &sub) == -1 || sub != 1) {
+		fprintf(stderr, "peerrelay: %s is peerrelay's own, not to be "
+		    "run by hand\n", SUP_RESUME_ARG);
+		_exit(EX_USAGE);
+	}
+	sigfillset(&all);
+	(void)sigprocmask(SIG_BLOCK, &all, NULL);
+	(void)signal(SIGCHLD, SIG_DFL);
+	title_supervise();
+	if (mode != SUP_LEFT)
+		end_tree(&s, mode);
+	supervise_end(&s, rfd);
 }

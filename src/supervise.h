@@ -29,6 +29,19 @@ struct sup_report {
 	char		 step[48];	/* SUP_FAILED: what failed, or "" */
 };
 
+/*
+ * What a supervisor started by supfast.c resumes to do in its own memory
+ * (supervise_resume): end what the command left, or end it on the
+ * listener's word (TERM, or KILL at once). Its argv[1].
+ */
+enum sup_mode {
+	SUP_LEFT = 0,
+	SUP_TERM,
+	SUP_KILL
+};
+#define SUP_RESUME_ARG	"--supervise"
+
+void	supervise_resume(int, char **) __attribute__((noreturn));
 void	supervise(const struct spawner *, char *const *, int, int, int, int,
 	    pid_t) __attribute__((noreturn));
 
