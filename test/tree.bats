@@ -488,3 +488,12 @@ go"
 	[[ $stderr == *"the command could not be ended"* ]]
 	wait_for_line "$TDIR/err" 'status=unended .*unended=1'
 }
+
+@test "the supervisor's internal resume mode, run by hand (not a subreaper), ends nothing and exits 64" {
+	run --separate-stderr "$PEERRELAY" --supervise 3 1 0 0 1 3>"$TDIR/report"
+	assert_equal "$status" 64
+	[[ $stderr == *"--supervise is peerrelay's own, not to be run by hand"* ]]
+	[ ! -s "$TDIR/report" ]
+	run --separate-stderr "$PEERRELAY" --supervise 3 x 0 0 1 3>"$TDIR/report"
+	assert_equal "$status" 64
+}
