@@ -171,6 +171,10 @@ activate_socket(struct activation *a, struct addr *ad, int take,
 		*errstr = "fd 3: fcntl failed";
 		return -1;
 	}
+	olen = sizeof(a->passcred);
+	if (getsockopt(ACTIVATE_FD, SOL_SOCKET, SO_PASSCRED, &a->passcred,
+	    &olen) == -1)
+		a->passcred = 0;
 	addr_refuse_rights(ACTIVATE_FD);
 	return ACTIVATE_FD;
 }

@@ -18,6 +18,7 @@ struct activation {
 	char			 why[160];	/* ACTIVATE_OTHER: the values */
 	char			 name[2 * ADDR_MAX + 2];	/* path or @name */
 	char			 text[2 * ADDR_MAX + 48];	/* for the log */
+	int			 passcred;	/* SO_PASSCRED was on */
 };
 
 int	activate_env(struct activation *);

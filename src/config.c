@@ -137,6 +137,17 @@ take_address(struct config *c, int *lfd, struct fault *f)
 		    &errstr)) == -1)
 			return fail(f, EX_UNAVAILABLE, "socket activation: %s",
 			    errstr);
+		/*
+		 * A connection takes SO_PASSCRED from the listening socket
+		 * when it connects: one that waits since before this start
+		 * has it only once admitted, and a datagram sent as it is
+		 * accepted comes with no credentials (r77).
+		 */
+		if (!c->act.passcred)
+			log_line(LOG_ALWAYS, "note: socket activation: fd 3 "
+			    "was not set to pass credentials (PassCredentials=yes "
+			    "in the .socket unit): a client that connected "
+			    "before this start may be refused once");
 		return 0;
 	}
 	*lfd = addr_listen(&c->addr, c->mode, c->owner_uid, c->owner_gid,

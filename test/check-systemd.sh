@@ -244,6 +244,14 @@ if journal $UNIT_SYSLOG | grep -Eq '^deny conn=[^ ]* pid=[0-9]+ uid=0 '; then
 else
 	ok "journal: no denial of root (ExecStartPre='s --check left nothing in the log)"
 fi
+# PassCredentials=yes: the connection that started the service passed its
+# credentials from its first datagram, and the listener has no note on it.
+if journal _SYSTEMD_UNIT=$SERVICE | grep -q 'fd 3 was not set to pass credentials'; then
+	not_ok "journal: the socket unit's socket did not pass credentials (PassCredentials=yes)"
+	journal _SYSTEMD_UNIT=$SERVICE | indent
+else
+	ok "journal: the socket passes credentials from the start (PassCredentials=yes; no note)"
+fi
 if journal_has '^run conn=[^ ]* req=[^ ]* pid=[0-9]+ uid=33 gid=33 user=www-data status=exit 0 ' \
     $UNIT_SYSLOG SYSLOG_FACILITY=3 PRIORITY=6; then
 	ok "journal: the run at daemon.info: $(journal $UNIT_SYSLOG SYSLOG_FACILITY=3 PRIORITY=6 | grep '^run' | tail -n 1)"
