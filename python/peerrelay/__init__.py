@@ -98,6 +98,7 @@ def _connected(address: str, deadline: Optional[float], uid, gid,
     start = time.monotonic()
     busy_until = deadline if deadline is not None else start + BUSY_SECONDS
     delay = BACKOFF_FIRST
+    busy = None
     while True:
         conn = Conn(address, deadline)
         try:
@@ -106,16 +107,26 @@ def _connected(address: str, deadline: Optional[float], uid, gid,
             conn.hello()
         except Busy as b:
             conn.close()
+            busy = b.reason
             left = busy_until - time.monotonic()
             if left <= 0:
                 raise PeerrelayError(P.EX_TEMPFAIL, "%s: %s (still busy "
-                                     "after %g s)" % (address, b.reason,
+                                     "after %g s)" % (address, busy,
                                                       busy_until - start)
                                      ) from None
             # Jitter, so that callers turned away together part.
             time.sleep(min(delay + random.uniform(0, delay / 4), left))
             delay = min(delay * 2, BACKOFF_MAX)
             continue
+        except PeerrelayError as e:
+            conn.close()
+            # The deadline came while trying again: it was still busy.
+            if busy is not None and e.status == P.EX_TEMPFAIL:
+                raise PeerrelayError(P.EX_TEMPFAIL, "%s: %s (still busy "
+                                     "after %g s)" % (address, busy,
+                                                      busy_until - start)
+                                     ) from None
+            raise
         except BaseException:
             conn.close()
             raise

@@ -33,7 +33,10 @@ def what_became(results: List[Result], sent: int, total: int) -> str:
     if a > 0:
         parts.append(_span(1, a) + " answered")
     if total > a:
-        parts.append(_span(a + 1, total) + " unanswered")
+        span = _span(a + 1, total)
+        # "records 1-3 answered, 4-5 unanswered", as send says it.
+        parts.append((span.split(" ", 1)[1] if a > 0 else span) +
+                     " unanswered")
     text = ", ".join(parts)
     if sent < total:
         text += "; %d of %d sent" % (sent, total)
