@@ -408,5 +408,36 @@ class Timeout(Base):
         self.assertEqual(cm.exception.results, [])
 
 
+
+class Install(Base):
+    @unittest.skipUnless(os.path.exists("/usr/bin/python3"), "no python3")
+    def test_pip_installs_into_a_venv_offline(self):
+        src = self.path("src")
+        shutil.copytree(PYDIR, src, ignore=shutil.ignore_patterns(
+            "__pycache__", "build", "*.egg-info", "tests"))
+        venv = self.path("v")
+        subprocess.run(["/usr/bin/python3", "-m", "venv", venv], check=True,
+                       timeout=120)
+        p = subprocess.run([venv + "/bin/pip", "install", "--no-index",
+                            "--no-build-isolation", src],
+                           capture_output=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.listen("/bin/cat")
+        p = subprocess.run([venv + "/bin/python", "-c",
+                            "import peerrelay, sys; sys.stdout.buffer.write("
+                            "peerrelay.request(%r, b'via venv', insecure=True)"
+                            ".stdout); print(' ' + peerrelay.__file__)" %
+                            self.name], capture_output=True, cwd="/",
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out, where = p.stdout.decode().split(" ", 2)[:2], \
+            p.stdout.decode().rsplit(" ", 1)[1]
+        self.assertEqual(" ".join(out), "via venv")
+        self.assertTrue(where.startswith(venv + "/lib/"), where)
+        with open(os.path.join(os.path.dirname(where.strip()),
+                               "py.typed")) as f:
+            self.assertEqual(f.read(), "")
+
+
 if __name__ == "__main__":
     unittest.main()
