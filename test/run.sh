@@ -75,7 +75,8 @@ fi
 # alike.
 if [ -n "$python" ]; then
 	echo "# python/tests"
-	python3 python/tests/tap.py >"$out" 2>&1
+	# -B: no __pycache__ left in the tree.
+	python3 -B python/tests/tap.py >"$out" 2>&1
 	st=$?
 	cat "$out"
 	ok=$(grep -c '^ok ' "$out")
