@@ -2,7 +2,8 @@
 
 Callers refused as another user really run as nobody (65534), through
 setpriv, with the package from $PEERRELAY_PYTHONPATH (a copy others can
-read; test/run.sh makes one), else this tree's python/.
+read; test/run.sh makes one), else this tree's python/; with
+PEERRELAY_PYTHON=installed, the installed module throughout.
 """
 import json
 import os
@@ -18,7 +19,11 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYDIR = os.path.dirname(HERE)
-sys.path.insert(0, PYDIR)
+# PEERRELAY_PYTHON=installed: the module as installed (python3-peerrelay's
+# autopkgtest), else this tree's.
+INSTALLED = os.environ.get("PEERRELAY_PYTHON") == "installed"
+if not INSTALLED:
+    sys.path.insert(0, PYDIR)
 
 import peerrelay  # noqa: E402
 from peerrelay import (CommandFailed, PeerrelayError,  # noqa: E402
@@ -26,7 +31,7 @@ from peerrelay import (CommandFailed, PeerrelayError,  # noqa: E402
 
 PEERRELAY = os.environ.get("PEERRELAY",
                            os.path.join(os.path.dirname(PYDIR), "peerrelay"))
-PYPATH = os.environ.get("PEERRELAY_PYTHONPATH", PYDIR)
+PYPATH = "" if INSTALLED else os.environ.get("PEERRELAY_PYTHONPATH", PYDIR)
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 IS_ROOT = os.geteuid() == 0
 COUNTER = [0]
@@ -120,6 +125,12 @@ except peerrelay.PeerrelayError as e:
 
 
 class Replies(Base):
+    def test_the_module_under_test_is_the_one_meant(self):
+        where = os.path.dirname(os.path.abspath(peerrelay.__file__))
+        want = "/usr/lib/python3/dist-packages/peerrelay" if INSTALLED \
+            else os.path.join(PYDIR, "peerrelay")
+        self.assertEqual(where, want)
+
     def test_exit_status_output_and_request_id(self):
         self.listen("/bin/sh", "-c", 'cat; printf "%s" "$PEERRELAY_REQUEST_ID"'
                     ' >&2; exit 3')
