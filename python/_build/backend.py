@@ -9,24 +9,24 @@ package is pure Python, its files and metadata few.
 """
 import base64
 import hashlib
+import importlib.util
 import os
 import re
 import zipfile
 
 from setuptools import build_meta as _setuptools
-from setuptools.build_meta import (build_sdist,  # noqa: F401
+from setuptools.build_meta import (build_sdist,
                                    get_requires_for_build_sdist,
                                    get_requires_for_build_wheel)
+
+__all__ = ["build_sdist", "build_wheel", "get_requires_for_build_sdist",
+           "get_requires_for_build_wheel"]
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _have_wheel():
-    try:
-        import wheel  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("wheel") is not None
 
 
 def _project():
