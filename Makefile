@@ -291,7 +291,8 @@ clean:
 	rm -f peerrelay peerrelay-asan bench/floor bench/timeit \
 	    bench/peerrelay-nocredcheck $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%) \
 	    $(UNIT_TESTS)
-	rm -rf deb-build $(DIST).tar.gz
+	rm -rf deb-build $(DIST).tar.gz python/build python/peerrelay.egg-info \
+	    python/peerrelay/__pycache__ python/tests/__pycache__
 
 .PHONY: all bench deps deps-fuzz deps-lint unit check check-asan check-stress fuzz demo \
 	checksec lint lint-man lint-gcc lint-scan lint-cppcheck memcheck dist distcheck deb \

@@ -326,7 +326,7 @@ carries "$D/ru.spec" "$D/ru.err"
 # Step 1's round trip from one Python interpreter: the package
 # (python/peerrelay) against subprocess.run of send, interleaved.
 say "bench: Python, package against subprocess send ($PY_ROUNDS rounds)"
-python3 "$top/bench/pyclient.py" "$PR" "$D/pr.sock" "$PY_ROUNDS" >"$D/py.out"
+python3 -B "$top/bench/pyclient.py" "$PR" "$D/pr.sock" "$PY_ROUNDS" >"$D/py.out"
 
 # --- hyperfine, as a second opinion on the round trip ------------------------
 HF=
