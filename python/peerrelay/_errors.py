@@ -42,6 +42,10 @@ class PeerrelayError(Exception):
     def __str__(self) -> str:
         return "%s (status %d)" % (self.reason, self.status)
 
+    def __reduce__(self):  # type: ignore[override]
+        # Pickled whole (multiprocessing, concurrent.futures).
+        return (type(self), (self.status, self.reason, self.result))
+
 
 class CommandFailed(PeerrelayError):
     """The remote command failed and check=True was given.
@@ -55,6 +59,9 @@ class CommandFailed(PeerrelayError):
         sig = result.status - 128 if result.status > 128 else 0
         super().__init__(result.status, "killed by signal %d" % sig if sig
                          else "exit status %d" % result.status, result)
+
+    def __reduce__(self):  # type: ignore[override]
+        return (type(self), (self.result,))
 
 
 class StreamInterrupted(PeerrelayError):
@@ -71,3 +78,7 @@ class StreamInterrupted(PeerrelayError):
         super().__init__(status, reason)
         self.results = results
         self.sent = sent
+
+    def __reduce__(self):  # type: ignore[override]
+        return (type(self), (self.status, self.reason, self.results,
+                             self.sent))

@@ -7,6 +7,7 @@ PEERRELAY_PYTHON=installed, the installed module throughout.
 """
 import json
 import os
+import pickle
 import shutil
 import signal
 import socket
@@ -169,6 +170,10 @@ class Replies(Base):
         self.assertEqual(cm.exception.status, 143)
         self.assertEqual(cm.exception.result.status, 143)
         self.assertIsInstance(cm.exception, PeerrelayError)
+        self.assertEqual(str(cm.exception), "killed by signal 15 (status 143)")
+        again = pickle.loads(pickle.dumps(cm.exception))
+        self.assertEqual((type(again), again.status, again.result),
+                         (CommandFailed, 143, cm.exception.result))
 
     def test_listener_timeout_is_75(self):
         self.listen("/bin/sleep", "30", opts=["--timeout", "1"])
@@ -347,6 +352,8 @@ class Stream(Base):
             peerrelay.stream(self.name, recs, insecure=True, timeout=30)
         e = cm.exception
         self.assertEqual(e.status, 69)
+        again = pickle.loads(pickle.dumps(e))
+        self.assertEqual((again.results, again.sent), (e.results, e.sent))
         with open(log, "rb") as f:
             ran = f.read().split(b"\n")[:-1]
         # The commands received records 1 to 6, and nothing after "die".
