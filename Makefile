@@ -46,7 +46,7 @@ HDRS =		$(wildcard cmd/*.h src/*.h)
 # Debian packages the build, the tests and the demo need.
 PACKAGES =	gcc make pkg-config libbsd-dev libmd-dev bats bats-support bats-assert \
 		mandoc socat python3 util-linux systemd passwd procps \
-		keyutils
+		keyutils python3-setuptools python3-venv
 
 all: peerrelay
 
@@ -222,7 +222,7 @@ distcheck: dist
 
 # The Debian package, built from the tarball as its .orig.tar.gz plus
 # debian/, in deb-build/; lintian must report no error and no warning.
-DEB_PACKAGES =	dpkg-dev debhelper lintian libbsd-dev libmd-dev pkgconf
+DEB_PACKAGES =	dpkg-dev debhelper lintian libbsd-dev libmd-dev pkgconf dh-python
 DEB_VERSION !=	sed -n '1s/^peerrelay (\([^)-]*\).*/\1/p' debian/changelog 2>/dev/null
 
 deb: dist
@@ -291,7 +291,8 @@ clean:
 	rm -f peerrelay peerrelay-asan bench/floor bench/timeit \
 	    bench/peerrelay-nocredcheck $(OBJS) $(FUZZ_TARGETS:%=test/fuzz/fuzz_%) \
 	    $(UNIT_TESTS)
-	rm -rf deb-build $(DIST).tar.gz
+	rm -rf deb-build $(DIST).tar.gz python/build python/peerrelay.egg-info \
+	    python/peerrelay/__pycache__ python/tests/__pycache__
 
 .PHONY: all bench deps deps-fuzz deps-lint unit check check-asan check-stress fuzz demo \
 	checksec lint lint-man lint-gcc lint-scan lint-cppcheck memcheck dist distcheck deb \

@@ -5,7 +5,7 @@
 #
 # Sizes can be lowered for a quick look: BENCH_RT_ROUNDS, BENCH_STREAM_LINES,
 # BENCH_STREAM_ROUNDS, BENCH_EXEC_LINES, BENCH_EXEC_ROUNDS, BENCH_UNIT_ROUNDS
-# (steps 5 and 6).
+# (steps 5 and 6), BENCH_PY_ROUNDS (step 7; bench/pyclient.py runs it alone).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +23,7 @@ EXEC_ROUNDS=${BENCH_EXEC_ROUNDS:-7}
 # Step 5 looks for tens of µs in rounds of 2 ms that vary by a tenth: many
 # rounds, so that the median difference is known to about 10 µs.
 UNIT_ROUNDS=${BENCH_UNIT_ROUNDS:-2000}
+PY_ROUNDS=${BENCH_PY_ROUNDS:-300}
 CAT=/bin/cat
 TRUE=/bin/true
 
@@ -321,6 +322,12 @@ carries "$D/ru.spec" "$D/ru.err"
 "$TIMEIT" -n "$UNIT_ROUNDS" -w 20 -i "$D/msg" -r "$D/ru.raw" "$D/ru.spec" \
     >"$D/ru.out"
 
+# --- 7. Python ---------------------------------------------------------------
+# Step 1's round trip from one Python interpreter: the package
+# (python/peerrelay) against subprocess.run of send, interleaved.
+say "bench: Python, package against subprocess send ($PY_ROUNDS rounds)"
+python3 -B "$top/bench/pyclient.py" "$PR" "$D/pr.sock" "$PY_ROUNDS" >"$D/py.out"
+
 # --- hyperfine, as a second opinion on the round trip ------------------------
 HF=
 if have hyperfine; then
@@ -450,6 +457,8 @@ rate_table() {
 	    "$rules_ratio ($rules_us µs a request, IQR $rules_q1 to $rules_q3) |"
 	echo "| exec rate, peerrelay time / floor time | at most 1.3 |" \
 	    "$(ratio "$(med "$D/ex.out" peerrelay)" "$(med "$D/ex.out" floor)") |"
+	echo "| round trip from Python, package / subprocess send (issue 21) |" \
+	    "at most 0.6 | $(med "$D/py.out" ratio) |"
 	echo "| listener RSS idle | under 2048 KiB | $rss_idle KiB |"
 	echo "| growth per concurrent connection | stated | $per_conn bytes |"
 	echo
@@ -583,5 +592,25 @@ rate_table() {
 	echo "- of which judging (header, 20 rules, slot) beyond the hello's round"
 	echo "  trip: $judge_us µs (IQR $judge_q1 to $judge_q3 µs; median within"
 	echo "  $judge_lo to $judge_hi µs)"
+	echo
+	echo "## 7. Round trip from Python ($PY_ROUNDS rounds)"
+	echo
+	echo "| contender | median ms | min ms | package / it |"
+	echo "|---|---:|---:|---:|"
+	p=$(med "$D/py.out" 'python, package')
+	grep -v '^ratio	' "$D/py.out" | while IFS='	' read -r name m lo _; do
+		echo "| $name | $m | $lo | $(ratio "$p" "$m") |"
+	done
+	echo
+	echo "bench/pyclient.py: one Python interpreter, each round making step 1's"
+	echo "request to \`listen SOCK -- cat\` both ways, in alternating order,"
+	echo "timed inside the interpreter (its start is in neither):"
+	echo
+	echo "- python, package: \`peerrelay.request(SOCK, b\"hello\")\`"
+	echo "- python, subprocess send: \`subprocess.run([\"peerrelay\", \"send\","
+	echo "  SOCK, \"hello\"], capture_output=True)\`"
+	echo
+	echo "Median of the per-round ratios package / subprocess:" \
+	    "$(med "$D/py.out" ratio)."
 } >"$OUT"
 cat "$OUT"

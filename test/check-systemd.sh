@@ -9,7 +9,9 @@
 # README.md says, and checks them from the host as root (nsenter): the
 # socket's file, who is served and who refused, the journal's facilities,
 # activation again after a stop, RemoveOnStop=, that ExecStartPre= checks
-# ExecStart='s policy; it reports systemd-analyze security.
+# ExecStart='s policy; it reports systemd-analyze security. The Python
+# client (python3-peerrelay, installed beside the package) is served as
+# www-data and refused as nobody past the mode.
 #
 # The peer's unit (--require-unit), under that systemd: a listener run as
 # a transient service (pr-cg-listen.service) allows www-data in
@@ -78,10 +80,16 @@ deb=$1
 [ -f "$deb" ] || die "$deb: no such package (make deb builds it)"
 nspawn_tree
 
-# What the container sees, read-only, at /mnt/peerrelay: the package and
+# python3-peerrelay, built beside it by make deb.
+pydeb=$(ls "$(dirname "$deb")"/python3-peerrelay_*_all.deb 2>/dev/null |
+    tail -n 1)
+[ -n "$pydeb" ] || die "no python3-peerrelay .deb beside $deb (make deb builds it)"
+
+# What the container sees, read-only, at /mnt/peerrelay: the packages and
 # the checkout's units (which may hold changes not yet in the package).
 mkdir "$run/in" "$run/in/units" &&
     cp -- "$deb" "$run/in/peerrelay.deb" &&
+    cp -- "$pydeb" "$run/in/python3-peerrelay.deb" &&
     cp -- contrib/systemd/$SOCKET contrib/systemd/$SERVICE \
     contrib/systemd/peerrelay-rules.socket \
     contrib/systemd/peerrelay-rules.service "$run/in/units/" ||
@@ -346,6 +354,38 @@ if [ $status -eq 0 ] && [ "$out" = "updated $SITE: 1 key(s)" ]; then
 else
 	not_ok "the definition restored, www-data is not served: status $status"
 	show_io
+fi
+
+# The Python client (python3-peerrelay, as dpkg installs it) against the
+# shipped socket unit: www-data served, nobody past the mode refused (77).
+PYREQ='import sys, peerrelay
+try:
+    r = peerrelay.request(sys.argv[1], sys.argv[2].encode(),
+                          expect_user="root", timeout=20)
+    print(r.status, r.request_id, r.stdout.decode().strip())
+except peerrelay.PeerrelayError as e:
+    print("error", e.status, e.reason)'
+out=$(inside dpkg -i /mnt/peerrelay/python3-peerrelay.deb 2>&1)
+if [ $? -eq 0 ]; then
+	ok "dpkg -i python3-peerrelay: $(inside python3 -c 'import peerrelay; print(peerrelay.__file__)')"
+else
+	not_ok "dpkg -i python3-peerrelay"
+	echo "$out" | indent
+fi
+out=$(inside $WWW python3 -c "$PYREQ" $SOCK motd=python 2>&1)
+if echo "$out" | grep -Eqx "0 [0-9a-f]+-[0-9]+\.1 updated $SITE: 1 key\(s\)" &&
+    inside grep -qx motd=python $SITE; then
+	ok "python3 as www-data: peerrelay.request served ('$out')"
+else
+	not_ok "python3 as www-data: peerrelay.request not served"
+	echo "$out" | indent
+fi
+out=$(inside $NOBODY_DAC python3 -c "$PYREQ" $SOCK motd=nobody 2>&1)
+if [ "$out" = "error 77 refused: not allowed (uid 65534)" ] &&
+    ! inside grep -q motd=nobody $SITE; then
+	ok "python3 as nobody past the mode: PeerrelayError 77 ('$out')"
+else
+	not_ok "python3 as nobody past the mode: '$out', not PeerrelayError 77"
 fi
 
 # The peer's unit (--require-unit): a listener as a transient service

@@ -26,8 +26,9 @@ CACHE=${PEERRELAY_NSPAWN_CACHE:-/var/cache/peerrelay/check-systemd}
 BUILD_TIMEOUT=${CHECK_SYSTEMD_BUILD_TIMEOUT:-1200}
 BOOT_TIMEOUT=${CHECK_SYSTEMD_BOOT_TIMEOUT:-120}
 STEP_TIMEOUT=60
-# minbase has dpkg, util-linux (setpriv) and coreutils; these come on top.
-PACKAGES=systemd,systemd-sysv,dbus,libbsd0,passwd,procps
+# minbase has dpkg, util-linux (setpriv) and coreutils; these come on top
+# (python3 for python3-peerrelay).
+PACKAGES=systemd,systemd-sysv,dbus,libbsd0,passwd,procps,python3
 # Bump when the way the tree is built changes: old trees are then rebuilt.
 FORMAT=1
 

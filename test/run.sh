@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run the bats suite (or the files in $TESTS) against $PEERRELAY, and with
-# the whole suite the C unit tests (test/unit), and end with one line
+# the whole suite the C unit tests (test/unit) and the Python client's
+# tests (python/tests, also when $TESTS names that directory), and end with one line
 # "N passed, N failed, N skipped". A test that never reported (bats
 # died) counts as failed.
 cd "$(dirname "$0")/.." || exit 1
@@ -18,6 +19,7 @@ copies=$(mktemp -d /tmp/prbin.XXXXXX) || exit 1
 trap 'rm -rf "$copies"; exit 130' HUP INT TERM
 if ! cp -- "$PEERRELAY" test/actclient.py "$copies/" ||
     ! cp -R examples "$copies/" ||
+    ! mkdir "$copies/python" || ! cp -R python/peerrelay "$copies/python/" ||
     ! chmod -R u=rwX,go=rX "$copies" ||
     ! cmp -s -- "$PEERRELAY" "$copies/${PEERRELAY##*/}"; then
 	echo "run.sh: cannot copy $PEERRELAY and examples/ to $copies" >&2
@@ -27,11 +29,21 @@ fi
 PEERRELAY=$copies/${PEERRELAY##*/}
 PEERRELAY_EXAMPLES=$copies/examples
 PEERRELAY_ACTCLIENT=$copies/actclient.py
-export PEERRELAY PEERRELAY_EXAMPLES PEERRELAY_ACTCLIENT
+PEERRELAY_PYTHONPATH=$copies/python
+export PEERRELAY PEERRELAY_EXAMPLES PEERRELAY_ACTCLIENT PEERRELAY_PYTHONPATH
 files=${TESTS:-test/*.bats}
+python=
+[ -z "$TESTS$BATS_FLAGS" ] && python=1
+case " $files " in
+*" python/tests "*)
+	python=1
+	files=$(printf ' %s ' "$files" | sed 's| python/tests | |g')
+	;;
+esac
 out=$(mktemp)
+: >"$out"
 # shellcheck disable=SC2086
-bats --tap $BATS_FLAGS $files | tee "$out"
+[ -n "$(echo $files)" ] && bats --tap $BATS_FLAGS $files | tee "$out"
 planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out" | head -n 1)
 skipped=$(grep -c '^ok .* # skip' "$out")
 passed=$(($(grep -c '^ok ' "$out") - skipped))
@@ -58,6 +70,26 @@ if [ -z "$TESTS$BATS_FLAGS" ]; then
 			failed=$((failed + 1))
 		fi
 	done
+fi
+# The Python client's tests (python/tests/tap.py prints TAP), counted
+# alike.
+if [ -n "$python" ]; then
+	echo "# python/tests"
+	# -B: no __pycache__ left in the tree.
+	python3 -B python/tests/tap.py >"$out" 2>&1
+	st=$?
+	cat "$out"
+	ok=$(grep -c '^ok ' "$out")
+	bad=$(grep -c '^not ok ' "$out")
+	skip=$(grep -c '^ok .* # skip' "$out")
+	passed=$((passed + ok - skip))
+	skipped=$((skipped + skip))
+	failed=$((failed + bad))
+	if ! grep -q "^1\.\.$((ok + bad))\$" "$out" ||
+	    { [ "$st" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+		echo "not ok - python/tests exited $st before its plan"
+		failed=$((failed + 1))
+	fi
 fi
 rm -rf "$out" "$copies"
 echo "$passed passed, $failed failed, $skipped skipped"
