@@ -341,9 +341,19 @@ replies_status(struct client *c)
 		say_records(c, "the listener is stopping");
 		return EX_UNAVAILABLE;
 	}
+	/* A plain SEQPACKET server reads the empty hello as the end. */
+	if (c->closed && c->hello) {
+		say_records(c, c->action != NULL ? "the listener closed the "
+		    "connection without answering the hello (a plain "
+		    "SOCK_SEQPACKET server reads it as the end of the stream)" :
+		    "the listener closed the connection without answering the "
+		    "hello (a plain SOCK_SEQPACKET server reads it as the end "
+		    "of the stream; --no-wait sends none)");
+		return EX_UNAVAILABLE;
+	}
 	/*
-	 * Closed before the input ended or the hello was answered, or with
-	 * records unsent or unanswered.
+	 * Closed before the input ended, or with records unsent or
+	 * unanswered.
 	 */
 	if (c->closed && (!c->in->eof || CLIENT_PENDING(c) || c->hello ||
 	    (!c->no_wait && c->fcount > 0))) {
