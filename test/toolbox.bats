@@ -634,6 +634,10 @@ stage_root() {
 755 usr/lib/peerrelay/examples/cron-send
 644 usr/lib/peerrelay/examples/crontab
 644 usr/lib/peerrelay/examples/peerrelay.rules
+644 usr/lib/peerrelay/examples/php/call.php
+644 usr/lib/peerrelay/examples/php/index.php
+644 usr/lib/peerrelay/examples/php/peerrelay_exec.php
+644 usr/lib/peerrelay/examples/php/peerrelay_socket.php
 644 usr/lib/peerrelay/examples/sudoers
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.service
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.socket
