@@ -117,6 +117,32 @@ php_call() {
 	done
 }
 
+@test "php: a listener that never answers: 75 after the timeout, both ways" {
+	# Accepts, then neither reads nor answers.
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1])
+s.listen(4)
+open(sys.argv[2], "w").write("ready\n")
+conns = []
+while True:
+    conns.append(s.accept()[0])
+' "$TDIR/mute" "$TDIR/ready" 3>&- &
+	LPIDS+=("$!")
+	wait_for_file "$TDIR/ready"
+	chmod 666 "$TDIR/mute"
+	local how
+	for how in exec socket; do
+		run --separate-stderr "${WWW[@]}" env PEERRELAY="$PEERRELAY" \
+		    PEERRELAY_TIMEOUT=1 php "$PHPDIR/call.php" "$how" \
+		    "$TDIR/mute" echo x </dev/null
+		assert_failure 75
+		assert_output ""
+		[[ $stderr == *"timed out"* ]]
+	done
+}
+
 @test "php: the socket example refuses an abstract name (it cannot check who listens)" {
 	run --separate-stderr php -r 'require $argv[1];
 try { peerrelay_socket("@x", "echo"); } catch (InvalidArgumentException $e) {

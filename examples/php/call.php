@@ -6,7 +6,8 @@
  *
  * The action's output on stdout and stderr, then exits with its status.
  * exec runs $PEERRELAY (default /usr/bin/peerrelay) with --expect-user
- * root; socket speaks the protocol itself.
+ * root; socket speaks the protocol itself. $PEERRELAY_TIMEOUT: seconds
+ * to wait (default 30).
  */
 
 declare(strict_types=1);
@@ -20,12 +21,14 @@ if ($argc < 4 || !in_array($argv[1], ['exec', 'socket'], true)) {
 }
 $payload = stream_get_contents(STDIN);
 $args = array_slice($argv, 4);
+$timeout = (int)(getenv('PEERRELAY_TIMEOUT') ?: 30);
 if ($argv[1] === 'exec') {
 	[$status, $out, $err] = peerrelay_exec($argv[2], $argv[3], $args,
-	    $payload, 'root', 30, getenv('PEERRELAY') ?: '/usr/bin/peerrelay');
+	    $payload, 'root', $timeout,
+	    getenv('PEERRELAY') ?: '/usr/bin/peerrelay');
 } else {
 	[$status, $out, $err, $id] = peerrelay_socket($argv[2], $argv[3],
-	    $args, $payload);
+	    $args, $payload, $timeout);
 	if ($status !== 0 && $id !== '')
 		$err .= "(request $id)\n";
 }

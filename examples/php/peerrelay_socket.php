@@ -43,6 +43,9 @@ function peerrelay_socket(string $path, string $action, array $args = [],
 		$id = '';
 		for (;;) {
 			$m = peerrelay_recv($s);
+			if ($m === false)
+				return [75, '', "timed out awaiting the hello's " .
+				    "answer\n", ''];
 			if ($m === null)
 				return [69, '', "closed before answering the " .
 				    "hello: not a peerrelay listener?\n", ''];
@@ -71,6 +74,8 @@ function peerrelay_socket(string $path, string $action, array $args = [],
 		socket_shutdown($s, 1);
 		$out = $err = '';
 		while (($m = peerrelay_recv($s)) !== null) {
+			if ($m === false)
+				return [75, $out, $err . "timed out\n", $id];
 			$body = (string)substr($m, 1);
 			switch ($m[0]) {
 			case 'i':
@@ -100,12 +105,14 @@ function peerrelay_socket(string $path, string $action, array $args = [],
 	}
 }
 
-/* One reply datagram, or null at the end of the stream (or a timeout). */
-function peerrelay_recv(Socket $s): ?string
+/* One reply datagram; null at the end of the stream; false: timed out. */
+function peerrelay_recv(Socket $s): string|null|false
 {
 	$buf = '';
 	$n = socket_recv($s, $buf, 65536, 0);
-	if ($n === false || $n === 0 || $buf === null)
+	if ($n === false)
+		return socket_last_error($s) === SOCKET_EAGAIN ? false : null;
+	if ($n === 0 || $buf === null)
 		return null;
 	return $buf;
 }
