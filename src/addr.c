@@ -74,7 +74,8 @@ addr_local_name(const struct addr *a, char *buf, size_t size)
 	n = a->len > off ? a->len - off : 0;
 	if (n == 0)
 		return -1;
-	if ((abstract = p[0] == '\0')) {
+	abstract = p[0] == '\0';
+	if (abstract) {
 		p++;
 		if (--n == 0 || memchr(p, '\0', n) != NULL)
 			return -1;
