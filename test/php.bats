@@ -16,6 +16,7 @@ setup_file() {
 # The examples as run.sh copied them (www-data can read them), else the tree's.
 PHPDIR=${PEERRELAY_EXAMPLES:-$BATS_TEST_DIRNAME/../examples}/php
 
+# helpers.bash's set-up, then the commands, the rules and their listener.
 setup() {
 	TDIR=$(mktemp -d /tmp/prt.XXXXXX)
 	chmod 755 "$TDIR"
