@@ -46,7 +46,7 @@ HDRS =		$(wildcard cmd/*.h src/*.h)
 # Debian packages the build, the tests and the demo need.
 PACKAGES =	gcc make pkg-config libbsd-dev libmd-dev bats bats-support bats-assert \
 		mandoc socat python3 util-linux systemd passwd procps \
-		keyutils python3-setuptools python3-venv
+		keyutils python3-setuptools python3-venv php-cli ucspi-unix
 
 all: peerrelay
 
@@ -259,13 +259,14 @@ check-systemd: deb
 
 EXAMPLES_BIN =	config-updater cron-send
 EXAMPLES_DOC =	crontab peerrelay.rules sudoers
+EXAMPLES_PHP =	call.php index.php peerrelay_exec.php peerrelay_socket.php
 UNITS =		peerrelay-config-update.socket peerrelay-config-update.service \
 		peerrelay-rules.socket peerrelay-rules.service
 
 install: peerrelay
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR) \
-	    $(DESTDIR)$(EXAMPLESDIR)/systemd
+	    $(DESTDIR)$(EXAMPLESDIR)/systemd $(DESTDIR)$(EXAMPLESDIR)/php
 	install -m 0755 peerrelay $(DESTDIR)$(BINDIR)/peerrelay
 	install -m 0644 man/peerrelay.1 $(DESTDIR)$(MANDIR)/man1/peerrelay.1
 	install -m 0644 man/peerrelay.rules.5 \
@@ -273,6 +274,8 @@ install: peerrelay
 	install -m 0644 completion/peerrelay.bash $(DESTDIR)$(COMPDIR)/peerrelay
 	install -m 0755 $(EXAMPLES_BIN:%=examples/%) $(DESTDIR)$(EXAMPLESDIR)
 	install -m 0644 $(EXAMPLES_DOC:%=examples/%) $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 $(EXAMPLES_PHP:%=examples/php/%) \
+	    $(DESTDIR)$(EXAMPLESDIR)/php
 	install -m 0644 $(UNITS:%=contrib/systemd/%) \
 	    $(DESTDIR)$(EXAMPLESDIR)/systemd
 
@@ -283,8 +286,10 @@ uninstall:
 	    $(DESTDIR)$(COMPDIR)/peerrelay \
 	    $(EXAMPLES_BIN:%=$(DESTDIR)$(EXAMPLESDIR)/%) \
 	    $(EXAMPLES_DOC:%=$(DESTDIR)$(EXAMPLESDIR)/%) \
+	    $(EXAMPLES_PHP:%=$(DESTDIR)$(EXAMPLESDIR)/php/%) \
 	    $(UNITS:%=$(DESTDIR)$(EXAMPLESDIR)/systemd/%)
-	-rmdir $(DESTDIR)$(EXAMPLESDIR)/systemd $(DESTDIR)$(EXAMPLESDIR) \
+	-rmdir $(DESTDIR)$(EXAMPLESDIR)/systemd $(DESTDIR)$(EXAMPLESDIR)/php \
+	    $(DESTDIR)$(EXAMPLESDIR) \
 	    $(DESTDIR)$(PKGLIBDIR) 2>/dev/null
 
 clean:

@@ -59,6 +59,34 @@ addr_parse(const char *s, struct addr *a, const char **errstr)
 	return 0;
 }
 
+/*
+ * The address as a listener's command is told it (UNIXLOCALPATH): the path
+ * as bound, or @ and the abstract name. -1: unnamed, or a name holding a
+ * NUL byte, which no environment value can carry.
+ */
+int
+addr_local_name(const struct addr *a, char *buf, size_t size)
+{
+	const char	*p = a->sun.sun_path;
+	size_t		 off = offsetof(struct sockaddr_un, sun_path), n;
+	int		 abstract;
+
+	n = a->len > off ? a->len - off : 0;
+	if (n == 0)
+		return -1;
+	abstract = p[0] == '\0';
+	if (abstract) {
+		p++;
+		if (--n == 0 || memchr(p, '\0', n) != NULL)
+			return -1;
+	} else
+		n = strnlen(p, n);
+	if (n + (size_t)abstract >= size)
+		return -1;
+	snprintf(buf, size, "%s%.*s", abstract ? "@" : "", (int)n, p);
+	return 0;
+}
+
 /* Connect a new socket to a; returns the fd or -1 with errno. */
 int
 addr_connect(const struct addr *a, int fd)

@@ -26,6 +26,7 @@ struct addr {
 
 int	addr_parse(const char *, struct addr *, const char **);
 int	addr_connect(const struct addr *, int);
+int	addr_local_name(const struct addr *, char *, size_t);
 int	addr_open_dir(struct addr *, uid_t, char *, size_t);
 int	addr_listen(struct addr *, mode_t, uid_t, gid_t, int, const char **);
 int	addr_unlink_if_ours(const struct addr *);

@@ -318,7 +318,7 @@ say_records(const struct client *c, const char *what)
 int
 replies_status(struct client *c)
 {
-	char	 what[96];
+	char	 what[160];
 
 	if (c->fatal != 0)
 		return c->fatal;
@@ -341,11 +341,20 @@ replies_status(struct client *c)
 		say_records(c, "the listener is stopping");
 		return EX_UNAVAILABLE;
 	}
+	/* A plain SEQPACKET server reads the empty hello as the end. */
+	if (c->closed && c->hello) {
+		snprintf(what, sizeof(what), "the listener closed the "
+		    "connection without answering the hello (a plain "
+		    "SOCK_SEQPACKET server reads it as the end of the stream%s)",
+		    c->action != NULL ? "" : "; --no-wait sends none");
+		say_records(c, what);
+		return EX_UNAVAILABLE;
+	}
 	/*
-	 * Closed before the input ended or the hello was answered, or with
-	 * records unsent or unanswered.
+	 * Closed before the input ended, or with records unsent or
+	 * unanswered.
 	 */
-	if (c->closed && (!c->in->eof || CLIENT_PENDING(c) || c->hello ||
+	if (c->closed && (!c->in->eof || CLIENT_PENDING(c) ||
 	    (!c->no_wait && c->fcount > 0))) {
 		say_records(c, "the listener closed the connection");
 		return EX_UNAVAILABLE;

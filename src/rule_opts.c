@@ -20,7 +20,8 @@
 /*
  * An environment variable's name a rule or --keep-env may give: letters,
  * digits and _, no digit first, never one peerrelay sets itself (PATH,
- * PROTO, the peer's UNIXREMOTE*, its own PEERRELAY_*). 0, or -1 and *why.
+ * PROTO, the peer's UNIXREMOTE*, the listener's UNIXLOCAL*, its own
+ * PEERRELAY_*). 0, or -1 and *why.
  */
 int
 rules_env_name(const char *name, const char **why)
@@ -33,6 +34,7 @@ rules_env_name(const char *name, const char **why)
 	}
 	if (strcmp(name, "PATH") == 0 || strcmp(name, "PROTO") == 0 ||
 	    strncmp(name, "UNIXREMOTE", 10) == 0 ||
+	    strncmp(name, "UNIXLOCAL", 9) == 0 ||
 	    strncmp(name, "PEERRELAY_", 10) == 0) {
 		*why = "set by peerrelay itself";
 		return -1;

@@ -271,6 +271,7 @@ static int
 server_init(struct server *s)
 {
 	struct config	*cfg = s->cfg;
+	char		 local[sizeof(cfg->addr.sun.sun_path) + 1];
 	unsigned int	 i;
 	/* Signals, listener, log; per connection its socket and two pipes. */
 	size_t		 npfd = 3 + 3 * (size_t)cfg->max_conns;
@@ -298,7 +299,9 @@ server_init(struct server *s)
 		/* Rules: each request's rule gives the path and argv. */
 		if (spawn_setup(&s->sp, cfg->command != NULL ? cfg->path :
 		    cfg->rules_file, cfg->command, cfg->keep_env,
-		    cfg->nkeep, cfg->run_as != NULL ? &cfg->runas : NULL) == -1) {
+		    cfg->nkeep, cfg->run_as != NULL ? &cfg->runas : NULL,
+		    addr_local_name(&cfg->addr, local, sizeof(local)) == 0 ?
+		    local : NULL) == -1) {
 			server_fail(s, "command set-up");
 			return -1;
 		}

@@ -75,13 +75,15 @@ spawn_resolve(const char *cmd, char *out, size_t size)
 
 /*
  * What does not change between requests, decided once: COMMAND's resolved
- * path and argv, the start-up environment (PATH, PROTO and the --keep-env
- * variables the listener has), spawn attributes, --run-as or NULL.
+ * path and argv, the start-up environment (PATH, PROTO, UNIXLOCAL* with
+ * local as UNIXLOCALPATH unless NULL, and the --keep-env variables the
+ * listener has), spawn attributes, --run-as or NULL.
  * -1 with errno; spawn_free undoes it either way.
  */
 int
 spawn_setup(struct spawner *sp, const char *path, char **argv,
-    char *const *keep, size_t nkeep, const struct runas *runas)
+    char *const *keep, size_t nkeep, const struct runas *runas,
+    const char *local)
 {
 	sigset_t	 all, none;
 	const char	*v;
@@ -91,10 +93,22 @@ spawn_setup(struct spawner *sp, const char *path, char **argv,
 	sp->argv = argv;
 	sp->runas = runas;
 	if ((sp->path = strdup(path)) == NULL ||
-	    (sp->base_env = calloc(nkeep + 3, sizeof(*sp->base_env))) == NULL ||
+	    (sp->base_env = calloc(nkeep + 7, sizeof(*sp->base_env))) == NULL ||
 	    (sp->base_env[sp->nbase++] = strdup(SAFE_PATH)) == NULL ||
 	    (sp->base_env[sp->nbase++] = strdup("PROTO=UNIX")) == NULL)
 		return -1;
+	/* ucspi-unix's local end: the listener, which holds the connection. */
+	if ((local != NULL && asprintf(&sp->base_env[sp->nbase++],
+	    "UNIXLOCALPATH=%s", local) == -1) ||
+	    asprintf(&sp->base_env[sp->nbase++], "UNIXLOCALPID=%ld",
+	    (long)getpid()) == -1 ||
+	    asprintf(&sp->base_env[sp->nbase++], "UNIXLOCALUID=%lu",
+	    (unsigned long)geteuid()) == -1 ||
+	    asprintf(&sp->base_env[sp->nbase++], "UNIXLOCALGID=%lu",
+	    (unsigned long)getegid()) == -1) {
+		sp->base_env[--sp->nbase] = NULL;
+		return -1;
+	}
 	for (i = 0; i < nkeep; i++) {
 		if ((v = getenv(keep[i])) == NULL)
 			continue;

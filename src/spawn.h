@@ -14,7 +14,7 @@
 struct spawner {
 	char			*path;		/* COMMAND, resolved */
 	char			**argv;
-	char			**base_env;	/* PATH, PROTO, --keep-env */
+	char			**base_env;	/* PATH, PROTO, UNIXLOCAL*, -e */
 	size_t			 nbase;
 	/* Allocated: a copy of the spawner (a rule's command) shares it. */
 	posix_spawnattr_t	*attr;
@@ -24,7 +24,7 @@ struct spawner {
 
 int	spawn_resolve(const char *, char *, size_t);
 int	spawn_setup(struct spawner *, const char *, char **, char *const *,
-	    size_t, const struct runas *);
+	    size_t, const struct runas *, const char *);
 void	spawn_free(struct spawner *);
 char  **spawn_env(const struct spawner *, const struct peer *);
 int	spawn_job(const struct spawner *, char *const *, const char *, size_t,

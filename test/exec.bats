@@ -179,10 +179,14 @@ echo second'
 	    "$TDIR/pid" "$PEERRELAY" "$NAME"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
+	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXLOCALGID UNIXLOCALPATH UNIXLOCALPID UNIXLOCALUID UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 	assert_line "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	assert_line "PROTO=UNIX"
 	assert_line "UNIXREMOTEPID=$(cat "$TDIR/pid")"
+	assert_line "UNIXLOCALPATH=$NAME"
+	assert_line "UNIXLOCALPID=$LPID"
+	assert_line "UNIXLOCALUID=0"
+	assert_line "UNIXLOCALGID=0"
 	assert_line "UNIXREMOTEEUID=0"
 	assert_line "UNIXREMOTEEGID=0"
 	assert_line "UNIXREMOTEUSER=root"
@@ -200,7 +204,7 @@ echo second'
 	run --separate-stderr "$PEERRELAY" send "$NAME" go
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "$(sorted_names MY_VAR PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
+	assert_equal "$(env_names)" "$(sorted_names MY_VAR PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXLOCALGID UNIXLOCALPATH UNIXLOCALPID UNIXLOCALUID UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 	assert_line "MY_VAR=1"
 	refute_output --partial SECRET_MARKER
 }
@@ -223,7 +227,7 @@ echo second'
 	    "$PEERRELAY" send "$NAME" go
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEPID $(cgroup_env_names))"
+	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO UNIXLOCALGID UNIXLOCALPATH UNIXLOCALPID UNIXLOCALUID UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEPID $(cgroup_env_names))"
 	assert_line "UNIXREMOTEEUID=4242"
 	assert_line "UNIXREMOTEEGID=4242"
 	refute_output --partial UNIXREMOTEUSER

@@ -43,8 +43,9 @@ time.sleep(60)
 	assert_output 1
 }
 
-@test "--keep-env cannot replace the peer's identity, the ids, PROTO or PATH" {
-	for v in UNIXREMOTEEUID UNIXREMOTEUSER PEERRELAY_REQUEST_ID \
+@test "--keep-env cannot replace the peer's identity, the listener's, the ids, PROTO or PATH" {
+	for v in UNIXREMOTEEUID UNIXREMOTEUSER UNIXLOCALPATH UNIXLOCALPID \
+	    UNIXLOCALUID UNIXLOCALGID PEERRELAY_REQUEST_ID \
 	    PEERRELAY_CONN_ID PEERRELAY_X PROTO PATH; do
 		run "$PEERRELAY" listen --keep-env "$v" "$NAME" -- /usr/bin/env
 		assert_equal "$status" 64

@@ -51,7 +51,8 @@ setup_file() {
 	    "permit g user root serial serial $TDIR/c" \
 	    "permit h user root timeout" \
 	    "permit i user root setenv NOVALUE $TDIR/c" \
-	    "permit k user root run-as no-such-user-prt $TDIR/c"
+	    "permit k user root run-as no-such-user-prt $TDIR/c" \
+	    "permit l user root keepenv UNIXLOCALPATH $TDIR/c"
 	run --separate-stderr "$PEERRELAY" listen --check --max-size 4K --rules "$TDIR/rules" "$NAME"
 	assert_failure 64
 	assert_output ""
@@ -65,8 +66,9 @@ setup_file() {
 	grep -qF "rules: line 8: timeout: an option without its value" <<<"$e"
 	grep -qF "rules: line 9: NOVALUE: setenv takes NAME=VALUE" <<<"$e"
 	grep -qF "rules: line 10: no-such-user-prt: no such user" <<<"$e"
+	grep -qF "rules: line 11: UNIXLOCALPATH: set by peerrelay itself" <<<"$e"
 	run grep -c "rules: line" <<<"$e"
-	assert_output 9
+	assert_output 10
 	# A file that parses: its rules checked against the listener's options.
 	rules "permit a user root $TDIR/c" "permit j user root max-size 8K $TDIR/c"
 	run --separate-stderr "$PEERRELAY" listen --check --max-size 4K --rules "$TDIR/rules" "$NAME"

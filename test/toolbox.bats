@@ -199,8 +199,10 @@ echo "stdin=$(cat)"'
 	assert_success
 	# PRT_MARK came the same way: --keep-env does pass what is there.
 	assert_line "PRT_MARK=kept"
+	# The socket systemd bound, as getsockname(2) gives it.
+	assert_line "UNIXLOCALPATH=$TDIR/s"
 	refute_output --partial "LISTEN_"
-	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO PRT_MARK UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
+	assert_equal "$(env_names)" "$(sorted_names PATH PEERRELAY_CONN_ID PEERRELAY_REQUEST_ID PROTO PRT_MARK UNIXLOCALGID UNIXLOCALPATH UNIXLOCALPID UNIXLOCALUID UNIXREMOTEEGID UNIXREMOTEEUID UNIXREMOTEGROUP UNIXREMOTEPID UNIXREMOTEUSER $(cgroup_env_names))"
 }
 
 @test "socket activation: any parent's listening SEQPACKET socket on fd 3 (here Python's, passing credentials) works the same, with no note, and is left in place" {
@@ -321,9 +323,10 @@ s.connect(sys.argv[1])
 	# Everything after the ids is identical, and is what it should be;
 	# but for signals 32 and 33, which glibc's posix_spawn leaves ignored
 	# and --run-as (vfork, then execve) leaves at their default like all;
-	# and the ids, which are two listeners'.
-	assert_equal "$(tail -n +4 <<<"$nobody" | grep -v -e ^SigIgn: -e ^PEERRELAY_)" \
-	    "$(tail -n +4 <<<"$root" | grep -v -e ^SigIgn: -e ^PEERRELAY_)"
+	# and the ids, the pids and the addresses, which are two listeners'.
+	local other='^(SigIgn:|PEERRELAY_|UNIXLOCALP(ATH|ID)=)'
+	assert_equal "$(tail -n +4 <<<"$nobody" | grep -Ev "$other")" \
+	    "$(tail -n +4 <<<"$root" | grep -Ev "$other")"
 	run tail -n +4 <<<"$nobody"
 	assert_line --index 0 "cwd=$TDIR umask=$(umask)"
 	assert_line --index 1 "own process group"
@@ -333,6 +336,10 @@ s.connect(sys.argv[1])
 	assert_line "0 1 2 3 "
 	assert_line "stdin=same input"
 	assert_line "PROTO=UNIX"
+	# UNIXLOCAL* are the listener's, which holds the connection: root.
+	assert_line "UNIXLOCALUID=0"
+	assert_line "UNIXLOCALGID=0"
+	assert_line "UNIXLOCALPID=$as_nobody"
 	# The listener itself is still root, with the groups it started with.
 	run grep -E '^(Uid|Gid|Groups):' "/proc/$as_nobody/status"
 	assert_line --index 0 "$(printf 'Uid:\t0\t0\t0\t0')"
@@ -644,6 +651,10 @@ stage_root() {
 755 usr/lib/peerrelay/examples/cron-send
 644 usr/lib/peerrelay/examples/crontab
 644 usr/lib/peerrelay/examples/peerrelay.rules
+644 usr/lib/peerrelay/examples/php/call.php
+644 usr/lib/peerrelay/examples/php/index.php
+644 usr/lib/peerrelay/examples/php/peerrelay_exec.php
+644 usr/lib/peerrelay/examples/php/peerrelay_socket.php
 644 usr/lib/peerrelay/examples/sudoers
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.service
 644 usr/lib/peerrelay/examples/systemd/peerrelay-config-update.socket

@@ -1,4 +1,7 @@
-/* Fuzz addr_parse: any string either fails or yields an exact, in-bounds address. */
+/*
+ * Fuzz addr_parse: any string either fails or yields an exact, in-bounds
+ * address, which addr_local_name names as it was written.
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,7 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct addr	 a;
 	const char	*errstr = NULL;
-	char		*s;
+	char		*s, name[sizeof(a.sun.sun_path) + 1];
 	size_t		 n;
 
 	if ((s = malloc(size + 1)) == NULL)
@@ -27,6 +30,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    a.len != offsetof(struct sockaddr_un, sun_path) + n))
 			abort();
 		if (!a.abstract && (strcmp(a.sun.sun_path, s) != 0 || n == 0))
+			abort();
+		if (addr_local_name(&a, name, sizeof(name)) != 0 ||
+		    strcmp(name, s) != 0)
 			abort();
 	} else if (errstr == NULL || (n > 0 && n <= ADDR_MAX && s[0] != '@'))
 		abort();
