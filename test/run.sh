@@ -50,33 +50,13 @@ passed=$(($(grep -c '^ok ' "$out") - skipped))
 failed=$(grep -c '^not ok ' "$out")
 lost=$((${planned:-0} - passed - failed - skipped))
 [ "$lost" -gt 0 ] && failed=$((failed + lost))
-# The C unit tests (make unit) with the whole suite, counted alike: a
-# program that died before its plan counts as one failure more.
-if [ -z "$TESTS$BATS_FLAGS" ]; then
-	for t in test/unit/unit_*; do
-		case $t in *.[ch]) continue ;; esac
-		[ -x "$t" ] || continue
-		echo "# $t"
-		"$t" >"$out" 2>&1
-		st=$?
-		cat "$out"
-		ok=$(grep -c '^ok ' "$out")
-		bad=$(grep -c '^not ok ' "$out")
-		passed=$((passed + ok))
-		failed=$((failed + bad))
-		if ! grep -q "^1\.\.$((ok + bad))\$" "$out" ||
-		    { [ "$st" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
-			echo "not ok - $t exited $st before its plan"
-			failed=$((failed + 1))
-		fi
-	done
-fi
-# The Python client's tests (python/tests/tap.py prints TAP), counted
-# alike.
-if [ -n "$python" ]; then
-	echo "# python/tests"
-	# -B: no __pycache__ left in the tree.
-	python3 -B python/tests/tap.py >"$out" 2>&1
+# tap NAME COMMAND...: run a program that prints TAP, and count it with
+# the suite: a program that died before its plan counts as one failure
+# more.
+tap() {
+	echo "# $1"
+	shift
+	"$@" >"$out" 2>&1
 	st=$?
 	cat "$out"
 	ok=$(grep -c '^ok ' "$out")
@@ -87,10 +67,19 @@ if [ -n "$python" ]; then
 	failed=$((failed + bad))
 	if ! grep -q "^1\.\.$((ok + bad))\$" "$out" ||
 	    { [ "$st" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
-		echo "not ok - python/tests exited $st before its plan"
+		echo "not ok - $1 exited $st before its plan"
 		failed=$((failed + 1))
 	fi
+}
+# The C unit tests (make unit) with the whole suite.
+if [ -z "$TESTS$BATS_FLAGS" ]; then
+	for t in test/unit/unit_*; do
+		case $t in *.[ch]) continue ;; esac
+		[ -x "$t" ] && tap "$t" "$t"
+	done
 fi
+# The Python client's tests; -B: no __pycache__ left in the tree.
+[ -n "$python" ] && tap python/tests python3 -B python/tests/tap.py
 rm -rf "$out" "$copies"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
