@@ -82,7 +82,8 @@ sf_zero(void *p, size_t n)
 SF_FN static long long
 sf_now_ms(void)
 {
-	struct timespec	 ts;
+	/* Zeros first: the analyzers do not see the kernel fill it. */
+	struct timespec	 ts = { 0, 0 };
 
 	if (rawsys2(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) < 0)
 		return 0;
@@ -240,7 +241,7 @@ sf_main(void *arg)
 				    KBIT(SIGUSR1);
 	long long		 end_ms = 0;
 	long			 cmd, pid, sig, ret;
-	int			 ws = 0, st;
+	int			 ws = 0, st = 0;
 
 	/* Blocked (as every signal is), but not ignored: we reap. */
 	(void)rawsys4(SYS_rt_sigaction, SIGCHLD, sf_dfl, 0, KSIGSET);
