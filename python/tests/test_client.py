@@ -468,3 +468,55 @@ class Install(Base):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DecodeFuzz(unittest.TestCase):
+    """Any datagram a listener (or a squatter) may send is decoded or
+    refused as a protocol error (70), never another exception; what is
+    decoded keeps the protocol's bounds."""
+
+    VALID = [b"o", b"ehi", b"hR", b"iab12-3_x", b"x0", b"x255", b"k9",
+             b"k64", b"t", b"a", b"A1", b"A999999999", b"r77 not allowed",
+             b"r75", b"zfuture"]
+
+    def check(self, buf):
+        from peerrelay import _proto as P
+        try:
+            r = P.decode(buf)
+        except P.ProtocolError:
+            return
+        self.assertIn(r.type, ("", "o", "e", "h", "i", "x", "k", "t", "a",
+                               "A", "r"), buf)
+        if r.terminal:
+            self.assertTrue(0 <= r.status <= 255, buf)
+            self.assertTrue(1 <= r.count <= P.MAX_ACKS, buf)
+        if r.type == "i":
+            r.data.decode("ascii")
+        if r.type == "r":
+            self.assertGreaterEqual(r.status, 1, buf)
+            P.reason_text(r.data)
+
+    def test_random_and_mutated_replies(self):
+        import random
+        rnd = random.Random(21)
+        for buf in self.VALID:
+            self.check(buf)
+        for _ in range(30000):
+            if rnd.random() < 0.5:
+                buf = bytearray(rnd.choice(self.VALID))
+                for _ in range(rnd.randint(1, 4)):
+                    op = rnd.randint(0, 2)
+                    pos = rnd.randint(0, len(buf))
+                    if op == 0:
+                        buf[pos:pos] = bytes([rnd.randint(0, 255)])
+                    elif op == 1 and buf:
+                        del buf[min(pos, len(buf) - 1)]
+                    elif buf:
+                        buf[min(pos, len(buf) - 1)] = rnd.choice(
+                            b"0123456789 -\x00\xffaA")
+            else:
+                buf = bytes(rnd.randint(0, 255)
+                            for _ in range(rnd.randint(0, 12)))
+            self.check(bytes(buf))
+        for n in (65536, 65537):
+            self.check(b"o" + b"\xff" * (n - 1))
