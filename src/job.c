@@ -81,6 +81,8 @@ job_end(struct job *j, long long now)
 		return;
 	j->ended = 1;
 	(void)kill(j->pid, SIGTERM);
+	/* Stopped (by its command, say), it would never hear it. */
+	(void)kill(j->pid, SIGCONT);
 	j->kill_ms = now + SUP_GRACE_MS;
 }
 
@@ -88,8 +90,10 @@ job_end(struct job *j, long long now)
 void
 job_kill(struct job *j)
 {
-	if (j->pid > 0)
+	if (j->pid > 0) {
 		(void)kill(j->pid, SIGUSR1);
+		(void)kill(j->pid, SIGCONT);
+	}
 }
 
 /*
@@ -184,7 +188,18 @@ job_report(struct job *j, struct sup_report *r)
 
 	while ((n = read(j->report, r, sizeof(*r))) == -1 && errno == EINTR)
 		;
-	return n == (ssize_t)sizeof(*r) && r->kind == SUP_ENDED ? 0 : -1;
+	if (n != (ssize_t)sizeof(*r)) {
+		r->kind = 0;
+		return -1;
+	}
+	/* A supervisor that could not resume (supfast.c) says why. */
+	if (r->kind == SUP_FAILED) {
+		r->step[sizeof(r->step) - 1] = '\0';
+		log_line(LOG_ALWAYS, "%s: %s", r->step, strerror(r->error));
+		supfast_disable();
+		return -1;
+	}
+	return r->kind == SUP_ENDED ? 0 : -1;
 }
 
 /*
@@ -221,7 +236,8 @@ job_finish(struct job *j, int ws, const struct rusage *ru,
 			j->timed_out = 0;
 	} else {
 		snprintf(left, sizeof(left), "leftovers=unknown");
-		why = "the command's supervisor was killed";
+		why = r.kind == SUP_FAILED ? "the command's supervisor failed" :
+		    "the command's supervisor was killed";
 		snprintf(status, sizeof(status), "lost");
 		lost = 1;
 	}

@@ -30,11 +30,13 @@ rawsys6(long n, long a, long b, long c, long d, long e, long f)
 
 /*
  * clone(2) with flags, the child running fn(arg) on the stack whose top is
- * top (16-byte aligned) and exiting with what it returns. In the caller:
- * the child's pid, or -errno.
+ * top (16-byte aligned) and exiting with what it returns; with
+ * CLONE_PARENT_SETTID, its pid in *ptid before it runs. In the caller: the
+ * child's pid, or -errno.
  */
 static inline long
-rawsys_clone(unsigned long flags, void *top, int (*fn)(void *), void *arg)
+rawsys_clone(unsigned long flags, void *top, int *ptid, int (*fn)(void *),
+    void *arg)
 {
 	register long	 r10 __asm__("r10") = 0;
 	register long	 r8 __asm__("r8") = 0;
@@ -58,7 +60,7 @@ rawsys_clone(unsigned long flags, void *top, int (*fn)(void *), void *arg)
 	    "hlt\n"
 	    "1:"
 	    : "=a"(ret)
-	    : "0"((long)SYS_clone), "D"(flags), "S"(sp), "d"(0L), "r"(r10),
+	    : "0"((long)SYS_clone), "D"(flags), "S"(sp), "d"(ptid), "r"(r10),
 	      "r"(r8), [exit] "i"(SYS_exit_group)
 	    : "rcx", "r11", "memory");
 	return ret;

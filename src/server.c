@@ -25,6 +25,7 @@
 #include "descend.h"
 #include "connid.h"
 #include "log.h"
+#include "supfast.h"
 #include "proto.h"
 #include "server.h"
 #include "server_int.h"
@@ -96,13 +97,23 @@ reap(struct server *s)
 	int		 ws;
 
 	/* A supervisor's usage holds its command's and all it reaped. */
-	while ((pid = wait4(-1, &ws, WNOHANG, &ru)) > 0)
+	while ((pid = wait4(-1, &ws, WNOHANG | WUNTRACED, &ru)) > 0) {
+		/*
+		 * A child stopped (a supervisor its command stopped, say)
+		 * would hold its request: it goes on at once.
+		 */
+		if (WIFSTOPPED(ws)) {
+			(void)kill(pid, SIGCONT);
+			continue;
+		}
+		supfast_reaped(pid);
 		for (i = 0; i < s->cfg->max_conns; i++)
 			if (s->conns[i].fd != -1 &&
 			    s->conns[i].job.pid == pid) {
 				conn_reaped(&s->conns[i], ws, &ru, s->in.buf);
 				break;
 			}
+	}
 }
 
 /* Commands running now. */

@@ -376,8 +376,8 @@ spawn_job(const struct spawner *sp, char *const *env, const char *data,
 	close(o[1]);
 	close(e[1]);
 	if (started(*pid, r[0]) == -1) {
-		/* Reaped: its stack is no one's. */
-		supfast_free(*stack);
+		/* Reaped; and its command's child, should it be left. */
+		supfast_abandon(*stack);
 		*stack = NULL;
 		*pid = 0;
 		close(r[0]);

@@ -367,6 +367,8 @@ supervise_resume(int argc, char **argv)
 	sigfillset(&all);
 	(void)sigprocmask(SIG_BLOCK, &all, NULL);
 	(void)signal(SIGCHLD, SIG_DFL);
+	/* Its name was the file's, "exe": the listener's, as a fork's is. */
+	(void)prctl(PR_SET_NAME, "peerrelay");
 	title_supervise();
 	if (mode != SUP_LEFT)
 		end_tree(&s, mode);

@@ -55,10 +55,19 @@ struct supfast {
 	char		*cmd_top;	/* the command's stack */
 	const char	*cmd_step;	/* what failed in the command's child */
 	int		 cmd_error;
+	int		 cmd_pid;	/* the command's, as soon as it exists */
 };
 
 /* A kernel struct sigaction of zeros: SIG_DFL, no flags, empty mask. */
 static const unsigned long	 sf_dfl[4];
+/* A supervisor could not resume: from then on, they are forked. */
+static int			 supfast_off;
+/* Mappings that an abandoned command's child may still be on. */
+#define SF_GRAVES	64
+static struct {
+	pid_t	 pid;
+	void	*stack;
+}				 sf_graves[SF_GRAVES];
 
 #define SF_FN	__attribute__((no_sanitize_address, noinline))
 
@@ -133,6 +142,21 @@ sf_failed(int fd, int error, const char *step)
 }
 
 /*
+ * Close lo to hi: close_range(2), else (before Linux 5.9, or refused by a
+ * seccomp filter) one by one below maxfd, as closefrom(3) does.
+ */
+SF_FN static void
+sf_close(unsigned int lo, unsigned int hi, int maxfd)
+{
+	unsigned int	 fd;
+
+	if (rawsys3(SYS_close_range, lo, hi, 0) == 0)
+		return;
+	for (fd = lo; fd <= hi && fd < (unsigned int)maxfd; fd++)
+		(void)rawsys1(SYS_close, fd);
+}
+
+/*
  * The command's child, vfork-style (the supervisor waits until it calls
  * execve or exits): what POSIX_SPAWN_SETSIGDEF, SETSIGMASK and SETSID, the
  * three dup2s and closefrom(3) do in spawn_command. A failure is left in
@@ -145,7 +169,7 @@ sf_command(void *arg)
 	unsigned long	 none = 0;
 	const char	*step;
 	long		 r;
-	int		 sig, fd;
+	int		 sig;
 
 	for (sig = 1; sig <= 64; sig++)
 		(void)rawsys4(SYS_rt_sigaction, sig, sf_dfl, 0, KSIGSET);
@@ -158,14 +182,7 @@ sf_command(void *arg)
 	    (r = rawsys2(SYS_dup2, f->out, 1)) < 0 ||
 	    (r = rawsys2(SYS_dup2, f->err, 2)) < 0)
 		goto fail;
-	step = "close_range";
-	if ((r = rawsys3(SYS_close_range, 3, ~0U, 0)) == -ENOSYS) {
-		for (fd = 3; fd < f->maxfd; fd++)
-			(void)rawsys1(SYS_close, fd);
-		r = 0;
-	}
-	if (r < 0)
-		goto fail;
+	sf_close(3, ~0U, f->maxfd);
 	step = "sigprocmask";
 	if ((r = rawsys4(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0,
 	    KSIGSET)) < 0)
@@ -193,11 +210,11 @@ sf_keep(const struct supfast *f)
 			    (unsigned int)keep[j] < hi)
 				hi = (unsigned int)keep[j];
 		if (hi == ~0U) {
-			(void)rawsys3(SYS_close_range, lo, ~0U, 0);
+			sf_close(lo, ~0U, f->maxfd);
 			return;
 		}
 		if (hi > lo)
-			(void)rawsys3(SYS_close_range, lo, hi - 1, 0);
+			sf_close(lo, hi - 1, f->maxfd);
 		lo = hi + 1;
 	}
 }
@@ -205,9 +222,9 @@ sf_keep(const struct supfast *f)
 /*
  * Become the whole supervisor: the listener's binary executed again in
  * supervise_resume, told the report descriptor, the command (0: reaped,
- * with its wait status and end), and what to do. Only if that fails, exit
- * unreported: the listener then takes the supervisor for killed, answers
- * r70 and ends what it adopts.
+ * with its wait status and end), and what to do. Only if that fails, it
+ * reports SUP_FAILED and exits: the listener answers r70, ends what it
+ * adopts, and forks the supervisors from then on.
  */
 SF_FN __attribute__((noreturn)) static void
 sf_resume(const struct supfast *f, long cmd, int ws, long long end_ms,
@@ -216,6 +233,7 @@ sf_resume(const struct supfast *f, long cmd, int ws, long long end_ms,
 	char		 b[5][24], self[] = "/proc/self/exe";
 	char		 a0[] = "peerrelay: supervise", a1[] = SUP_RESUME_ARG;
 	char		*argv[8];
+	long		 ret;
 
 	argv[0] = a0;
 	argv[1] = a1;
@@ -226,9 +244,9 @@ sf_resume(const struct supfast *f, long cmd, int ws, long long end_ms,
 	argv[6] = sf_itoa(mode, b[4], sizeof(b[4]));
 	argv[7] = NULL;
 	/* The report pipe is the one descriptor to cross execve. */
-	if (rawsys3(SYS_fcntl, f->rfd, F_SETFD, 0) == 0)
-		(void)rawsys3(SYS_execve, self, argv, f->self_env);
-	sf_exit(1);
+	if ((ret = rawsys3(SYS_fcntl, f->rfd, F_SETFD, 0)) == 0)
+		ret = rawsys3(SYS_execve, self, argv, f->self_env);
+	sf_failed(f->rfd, (int)-ret, "supervisor: resume: execve");
 }
 
 /* The supervisor: see the top of the file. */
@@ -254,8 +272,8 @@ sf_main(void *arg)
 	if (rawsys0(SYS_getppid) != f->listener)
 		sf_exit(1);
 	f->cmd_step = NULL;
-	cmd = rawsys_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, f->cmd_top,
-	    sf_command, f);
+	cmd = rawsys_clone(CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
+	    SIGCHLD, f->cmd_top, &f->cmd_pid, sf_command, f);
 	if (cmd < 0)
 		sf_failed(f->rfd, (int)-cmd, "clone");
 	if (f->cmd_step != NULL) {
@@ -297,7 +315,8 @@ sf_main(void *arg)
 
 /*
  * Can it be used here: not under valgrind, which runs no clone(2) of
- * this kind, and with /proc/self/exe to resume from. Decided once.
+ * this kind, and with /proc/self/exe to resume from (decided once), and
+ * no supervisor has failed to resume from it.
  */
 int
 supfast_usable(void)
@@ -305,6 +324,8 @@ supfast_usable(void)
 	static int	 usable = -1;
 	const char	*pre;
 
+	if (supfast_off)
+		return 0;
 	if (usable == -1) {
 		pre = getenv("LD_PRELOAD");
 		usable = (pre == NULL || strstr(pre, "vgpreload") == NULL) &&
@@ -377,6 +398,62 @@ supfast_free(void *stack)
 		(void)munmap(stack, SF_SIZE);
 }
 
+/*
+ * A supervisor reaped before it said the command started (killed, or
+ * silent): the command's child, orphaned to us (a subreaper), may still
+ * be in execve, on this mapping and with the listener's memory. It is
+ * killed (once SIGKILL is pending, execve runs nothing of ours), and the
+ * mapping freed once it is reaped: now, or by supfast_reaped.
+ */
+void
+supfast_abandon(void *stack)
+{
+	struct supfast	*f;
+	pid_t		 pid;
+	size_t		 i;
+	int		 ws;
+
+	if (stack == NULL)
+		return;
+	f = (struct supfast *)((char *)stack + SF_SIZE) - 1;
+	pid = __atomic_load_n(&f->cmd_pid, __ATOMIC_ACQUIRE);
+	/* Not reaped by us yet, so its pid is still its own. */
+	if (pid > 0 && waitpid(pid, &ws, WNOHANG | __WALL) == 0) {
+		(void)kill(pid, SIGKILL);
+		for (i = 0; i < SF_GRAVES; i++)
+			if (sf_graves[i].pid == 0) {
+				sf_graves[i].pid = pid;
+				sf_graves[i].stack = stack;
+				return;
+			}
+		/* No room left to remember it: it goes before we go on. */
+		while (waitpid(pid, &ws, __WALL) == -1 && errno == EINTR)
+			;
+	}
+	supfast_free(stack);
+}
+
+/* The listener reaped pid: an abandoned child's mapping is free now. */
+void
+supfast_reaped(pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < SF_GRAVES; i++)
+		if (sf_graves[i].pid == pid) {
+			supfast_free(sf_graves[i].stack);
+			sf_graves[i].pid = 0;
+			sf_graves[i].stack = NULL;
+		}
+}
+
+/* Resuming failed (SUP_FAILED after SUP_STARTED): fork from now on. */
+void
+supfast_disable(void)
+{
+	supfast_off = 1;
+}
+
 #else /* !RAWSYS: the supervisor is forked (spawn.c) */
 
 int
@@ -402,6 +479,23 @@ void
 supfast_free(void *stack)
 {
 	(void)stack;
+}
+
+void
+supfast_abandon(void *stack)
+{
+	(void)stack;
+}
+
+void
+supfast_reaped(pid_t pid)
+{
+	(void)pid;
+}
+
+void
+supfast_disable(void)
+{
 }
 
 #endif

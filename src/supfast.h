@@ -10,5 +10,8 @@ int	supfast_usable(void);
 pid_t	supfast_start(const struct spawner *, char *const *, const int[4],
 	    pid_t, void **);
 void	supfast_free(void *);
+void	supfast_abandon(void *);
+void	supfast_reaped(pid_t);
+void	supfast_disable(void);
 
 #endif
