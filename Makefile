@@ -39,7 +39,8 @@ SRCS =		cmd/main.c cmd/listen.c cmd/send.c \
 		src/replies.c src/request.c src/retry.c src/rule.c \
 		src/rule_opts.c src/rules.c src/rules_file.c src/safepath.c \
 		src/serial.c src/serve.c src/server.c src/sockdiag.c \
-		src/spawn.c src/spawn_as.c src/supervise.c src/supfast.c src/title.c
+		src/spawn.c src/spawn_as.c src/supclone.c src/supervise.c \
+		src/supfast.c src/title.c
 OBJS =		$(SRCS:.c=.o)
 HDRS =		$(wildcard cmd/*.h src/*.h)
 
