@@ -4,6 +4,7 @@
 #include <err.h>
 #include <fcntl.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,31 @@ cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * SUP_RESUME_ARG RFD CMD WS ENDMS MODE, as supclone.c writes them, each
+ * read within its bounds; anything else is refused as supervise_resume
+ * refuses a run by hand.
+ */
+static void __attribute__((noreturn))
+resume(int argc, char **argv)
+{
+	const char	*bad = argc == 7 ? NULL : "count";
+	long long	 v[5] = { -1, 0, 0, 0, 0 };
+	static const long long lo[5] = { 3, 0, INT_MIN, 0, SUP_LEFT };
+	static const long long hi[5] = { INT_MAX, INT_MAX, INT_MAX, LLONG_MAX,
+	    SUP_KILL };
+	int		 i;
+
+	for (i = 0; bad == NULL && i < 5; i++)
+		v[i] = strtonum(argv[i + 2], lo[i], hi[i], &bad);
+	if (bad != NULL) {
+		fputs(SUP_BY_HAND, stderr);
+		exit(EX_USAGE);
+	}
+	setproctitle_init(argc, argv, environ);
+	supervise_resume((int)v[0], (pid_t)v[1], (int)v[2], v[3], (int)v[4]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -58,10 +84,8 @@ main(int argc, char **argv)
 	/* err(3) and the log say "peerrelay:" however the binary is named. */
 	program_invocation_short_name = "peerrelay";
 	/* A request's supervisor, resumed in its own memory (supfast.c). */
-	if (argc > 1 && strcmp(argv[1], SUP_RESUME_ARG) == 0) {
-		setproctitle_init(argc, argv, environ);
-		supervise_resume(argc, argv);
-	}
+	if (argc > 1 && strcmp(argv[1], SUP_RESUME_ARG) == 0)
+		resume(argc, argv);
 	/*
 	 * Moves argv and environ away, so the title can take their place:
 	 * only the listener has a title, send is not slowed by the copy.

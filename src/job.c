@@ -194,8 +194,7 @@ job_report(struct job *j, struct sup_report *r)
 	}
 	/* A supervisor that could not resume (supfast.c) says why. */
 	if (r->kind == SUP_FAILED) {
-		r->step[sizeof(r->step) - 1] = '\0';
-		log_line(LOG_ALWAYS, "%s: %s", r->step, strerror(r->error));
+		sup_report_log(r);
 		supfast_disable();
 		return -1;
 	}

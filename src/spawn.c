@@ -327,9 +327,7 @@ started(pid_t pid, int rfd)
 		errno = n == -1 ? ETIMEDOUT : EPIPE;
 		return -1;
 	}
-	r.step[sizeof(r.step) - 1] = '\0';
-	if (r.step[0] != '\0')
-		log_line(LOG_ALWAYS, "%s: %s", r.step, strerror(r.error));
+	sup_report_log(&r);
 	errno = r.error;
 	return -1;
 }

@@ -14,11 +14,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -26,6 +24,7 @@
 
 #include "clock.h"
 #include "descend.h"
+#include "log.h"
 #include "spawn.h"
 #include "supervise.h"
 #include "title.h"
@@ -52,6 +51,15 @@ struct sup {
 	pid_t		 seen[SEEN_MAX];
 	unsigned int	 nseen;
 };
+
+/* A SUP_FAILED report, in the listener: its step and error logged. */
+void
+sup_report_log(struct sup_report *r)
+{
+	r->step[sizeof(r->step) - 1] = '\0';
+	if (r->step[0] != '\0')
+		log_line(LOG_ALWAYS, "%s: %s", r->step, strerror(r->error));
+}
 
 static void
 report(int fd, const struct sup_report *r)
@@ -333,37 +341,28 @@ supervise(const struct spawner *sp, char *const *env, int in, int out,
 
 /*
  * A supervisor supfast.c started, in its own memory now: the listener's
- * binary executed again with SUP_RESUME_ARG, the report descriptor, the
- * command's pid (0: reaped, with its wait status and when), and the
- * sup_mode. Nothing here trusts that it was: run by hand, it has no child
- * to end, says so and exits. Never returns.
+ * binary executed again with SUP_RESUME_ARG (cmd/main.c reads the rest),
+ * the report descriptor rfd, the command's pid (0: reaped, with its wait
+ * status ws and end_ms), and the sup_mode. Nothing here trusts that it
+ * was: run by hand, it is no subreaper (or rfd no descriptor), says so
+ * and exits 64. Never returns.
  */
 void
-supervise_resume(int argc, char **argv)
+supervise_resume(int rfd, pid_t cmd, int ws, long long end_ms, int mode)
 {
 	struct sup	 s;
 	sigset_t	 all;
-	const char	*bad = NULL;
-	int		 rfd = -1, mode = -1, sub = 0;
+	int		 sub = 0;
 
-	memset(&s, 0, sizeof(s));
-	if (argc == 7) {
-		rfd = (int)strtonum(argv[2], 3, INT_MAX, &bad);
-		if (bad == NULL)
-			s.cmd = (pid_t)strtonum(argv[3], 0, INT_MAX, &bad);
-		if (bad == NULL)
-			s.ws = (int)strtonum(argv[4], INT_MIN, INT_MAX, &bad);
-		if (bad == NULL)
-			s.cmd_end_ms = strtonum(argv[5], 0, LLONG_MAX, &bad);
-		if (bad == NULL)
-			mode = (int)strtonum(argv[6], SUP_LEFT, SUP_KILL, &bad);
-	}
-	if (argc != 7 || bad != NULL || fcntl(rfd, F_SETFD, FD_CLOEXEC) ==
-	    -1 || prctl(PR_GET_CHILD_SUBREAPER, &sub) == -1 || sub != 1) {
-		fprintf(stderr, "peerrelay: %s is peerrelay's own, not to be "
-		    "run by hand\n", SUP_RESUME_ARG);
+	if (fcntl(rfd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    prctl(PR_GET_CHILD_SUBREAPER, &sub) == -1 || sub != 1) {
+		fputs(SUP_BY_HAND, stderr);
 		_exit(EX_USAGE);
 	}
+	memset(&s, 0, sizeof(s));
+	s.cmd = cmd;
+	s.ws = ws;
+	s.cmd_end_ms = end_ms;
 	sigfillset(&all);
 	(void)sigprocmask(SIG_BLOCK, &all, NULL);
 	(void)signal(SIGCHLD, SIG_DFL);

@@ -40,8 +40,13 @@ enum sup_mode {
 	SUP_KILL
 };
 #define SUP_RESUME_ARG	"--supervise"
+/* What SUP_RESUME_ARG says when it is run by hand (exit 64). */
+#define SUP_BY_HAND	"peerrelay: " SUP_RESUME_ARG " is peerrelay's own, " \
+			"not to be run by hand\n"
 
-void	supervise_resume(int, char **) __attribute__((noreturn));
+void	sup_report_log(struct sup_report *);
+void	supervise_resume(int, pid_t, int, long long, int)
+	    __attribute__((noreturn));
 void	supervise(const struct spawner *, char *const *, int, int, int, int,
 	    pid_t) __attribute__((noreturn));
 
